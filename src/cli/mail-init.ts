@@ -1,0 +1,24 @@
+// `tandem mail init`: creates a data volume (layout, settings, TLS, accounts database).
+import type { Command } from 'commander';
+import { initVolume } from '../mail/core/volume.ts';
+import { Directory } from '../mail/directory/directory.ts';
+import { action } from './io.ts';
+
+export function registerInitCommand(mail: Command): void {
+  mail.command('init')
+    .description('create a new mail data volume: settings, TLS certificate, accounts database, mail store, queue')
+    .requiredOption('--data <dir>', 'data volume directory (created if missing)')
+    .requiredOption('--hostname <host>', 'official mail host name (the VIP\'s DNS name in a cluster)')
+    .requiredOption('--domain <domain>', 'first local mail domain')
+    .option('--listen <address>', 'address every service binds to (the VIP)', '0.0.0.0')
+    .action(action(async (opts: { data: string; hostname: string; domain: string; listen: string }) => {
+      const layout = await initVolume(opts.data, { hostname: opts.hostname, domain: opts.domain, settings: { listen: { address: opts.listen } as never } });
+      const dir = Directory.open(layout.accountsDb);
+      try {
+        dir.addDomain(opts.domain);
+      } finally {
+        dir.close();
+      }
+      process.stdout.write(`created mail volume ${layout.root}\n  settings: ${layout.settingsFile}\n  domain:   ${opts.domain}\n`);
+    }));
+}

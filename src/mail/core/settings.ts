@@ -1,0 +1,125 @@
+// The volume's settings file, cfg/mail.yaml (the seed's servers.txt): host name,
+// listeners, limits, relay networks, TLS files, queue and delivery policy.
+// Validation errors name the bad field, e.g. "listen.smtp.port: expected a number".
+import { z } from 'zod';
+import { parseCidr } from '../../lib/cidr.ts';
+import { isValidDomain } from './address.ts';
+
+const port = z.number().int().min(0).max(65535);
+
+const listener = z.object({
+  /** Port to listen on; 0 means "pick any" (tests), null disables the listener. */
+  port: port.nullable(),
+}).strict();
+
+const cidrList = z.array(z.string()).superRefine((list, ctx) => {
+  list.forEach((text, i) => {
+    try {
+      parseCidr(text);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: [i], message: (err as Error).message });
+    }
+  });
+});
+
+export const settingsSchema = z.object({
+  /** Schema version of this file; migrations upgrade older files. */
+  version: z.literal(1),
+  /** The official mail host name (the VIP's name, S6): HELO, Received, Message-ID, DSNs. */
+  hostname: z.string().refine(isValidDomain, 'must be a valid host name'),
+  /** The domain used for postmaster and for bounces when no other applies. */
+  primaryDomain: z.string().refine(isValidDomain, 'must be a valid domain name'),
+  listen: z.object({
+    /** Address every listener binds to: the VIP in a cluster (S14). */
+    address: z.string().min(1).default('0.0.0.0'),
+    smtp: listener.default({ port: 25 }),
+    submission: listener.default({ port: 587 }),
+    submissions: listener.default({ port: 465 }),
+    pop3: listener.default({ port: 110 }),
+    pop3s: listener.default({ port: 995 }),
+    imap: listener.default({ port: 143 }),
+    imaps: listener.default({ port: 993 }),
+  }).strict().default({ address: '0.0.0.0', smtp: { port: 25 }, submission: { port: 587 }, submissions: { port: 465 }, pop3: { port: 110 }, pop3s: { port: 995 }, imap: { port: 143 }, imaps: { port: 993 } }),
+  tls: z.object({
+    /** PEM files, relative to the volume's cfg/ directory or absolute. */
+    cert: z.string().default('tls/cert.pem'),
+    key: z.string().default('tls/key.pem'),
+  }).strict().default({ cert: 'tls/cert.pem', key: 'tls/key.pem' }),
+  auth: z.object({
+    /** Allow AUTH and USER/PASS without TLS on loopback connections (tests, the demo). */
+    allowPlaintextOnLoopback: z.boolean().default(false),
+    /** Failed logins allowed per client IP and per user within the window before throttling. */
+    maxFailuresPerIp: z.number().int().min(1).default(10),
+    maxFailuresPerUser: z.number().int().min(1).default(5),
+    failureWindowSeconds: z.number().int().min(1).default(300),
+  }).strict().default({ allowPlaintextOnLoopback: false, maxFailuresPerIp: 10, maxFailuresPerUser: 5, failureWindowSeconds: 300 }),
+  relay: z.object({
+    /** Networks allowed to relay without authentication. Loopback is NOT implied. */
+    networks: cidrList.default([]),
+    /** Send all remote mail through this host instead of MX lookup. */
+    smarthost: z.object({
+      host: z.string().min(1),
+      port: port.default(587),
+      /** true: implicit TLS; false: STARTTLS when offered. */
+      secure: z.boolean().default(false),
+      requireTls: z.boolean().default(true),
+      user: z.string().optional(),
+      /** File (relative to cfg/ or absolute) holding the smarthost password. */
+      passwordFile: z.string().optional(),
+    }).strict().nullable().default(null),
+  }).strict().default({ networks: [], smarthost: null }),
+  limits: z.object({
+    messageSizeBytes: z.number().int().min(1024).default(25 * 1024 * 1024),
+    recipientsPerMessage: z.number().int().min(1).default(100),
+    connectionsPerIp: z.number().int().min(1).default(20),
+    maxConnections: z.number().int().min(1).default(1000),
+    lineLengthBytes: z.number().int().min(512).default(4096),
+    idleTimeoutSeconds: z.number().int().min(1).default(300),
+    /** Time allowed for one whole SMTP DATA transfer. */
+    dataTimeoutSeconds: z.number().int().min(1).default(600),
+  }).strict().default({ messageSizeBytes: 25 * 1024 * 1024, recipientsPerMessage: 100, connectionsPerIp: 20, maxConnections: 1000, lineLengthBytes: 4096, idleTimeoutSeconds: 300, dataTimeoutSeconds: 600 }),
+  delivery: z.object({
+    /** What a full mailbox means for the sender: "tempfail" (452, retried) or "reject" (552). */
+    quotaExceeded: z.enum(['tempfail', 'reject']).default('tempfail'),
+    /** Received headers allowed before a message is treated as looping (554 5.4.6). */
+    maxHops: z.number().int().min(5).default(50),
+    /** Quota for new users, in bytes; 0 means unlimited. */
+    defaultQuotaBytes: z.number().int().min(0).default(0),
+  }).strict().default({ quotaExceeded: 'tempfail', maxHops: 50, defaultQuotaBytes: 0 }),
+  queue: z.object({
+    /** How long remote delivery is retried before the message bounces (default 5 days). */
+    maxAgeSeconds: z.number().int().min(60).default(5 * 24 * 3600),
+    /** Delays between attempts, in seconds; the last one repeats. */
+    retrySchedule: z.array(z.number().int().min(1)).min(1).default([60, 300, 900, 1800, 3600, 7200, 14400]),
+    /** Parallel outbound deliveries. */
+    concurrency: z.number().int().min(1).max(200).default(10),
+    /** Local address outbound connections leave from (the VIP in a cluster). */
+    sourceAddress: z.string().nullable().default(null),
+    /** Timeouts for one outbound SMTP conversation. */
+    connectTimeoutSeconds: z.number().int().min(1).default(30),
+    /** Only for tests and labs: deliver to this port instead of 25. */
+    remotePort: port.default(25),
+  }).strict().default({ maxAgeSeconds: 5 * 24 * 3600, retrySchedule: [60, 300, 900, 1800, 3600, 7200, 14400], concurrency: 10, sourceAddress: null, connectTimeoutSeconds: 30, remotePort: 25 }),
+}).strict();
+
+export type Settings = z.infer<typeof settingsSchema>;
+export type SettingsInput = z.input<typeof settingsSchema>;
+
+/** A settings file that failed validation; `problems` name each bad field. */
+export class SettingsError extends Error {
+  constructor(readonly file: string, readonly problems: string[]) {
+    super(`${file}: invalid settings:\n  ${problems.join('\n  ')}`);
+    this.name = 'SettingsError';
+  }
+}
+
+/** Validates parsed YAML. Returns the settings with defaults filled in, or throws SettingsError. */
+export function validateSettings(raw: unknown, file = 'mail.yaml'): Settings {
+  const result = settingsSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const path = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+    return `${path}: ${issue.message}`;
+  });
+  throw new SettingsError(file, problems);
+}

@@ -1,0 +1,71 @@
+// The accounts database schema and its migrations. PRAGMA user_version holds the
+// schema version; each migration runs once, in a transaction, in order.
+import type { Database } from 'better-sqlite3';
+
+const MIGRATIONS: ReadonlyArray<{ version: number; description: string; sql: string }> = [
+  {
+    version: 1,
+    description: 'domains, users, aliases, mailing lists',
+    sql: `
+      CREATE TABLE domains (
+        name        TEXT PRIMARY KEY,
+        catchall    TEXT,               -- address receiving mail for unknown local parts
+        created_at  INTEGER NOT NULL
+      );
+      CREATE TABLE users (
+        address       TEXT PRIMARY KEY,  -- normalised local@domain
+        domain        TEXT NOT NULL REFERENCES domains(name) ON DELETE RESTRICT,
+        local         TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        display_name  TEXT NOT NULL DEFAULT '',
+        quota_bytes   INTEGER NOT NULL DEFAULT 0,   -- 0 = unlimited
+        enabled       INTEGER NOT NULL DEFAULT 1,
+        created_at    INTEGER NOT NULL,
+        updated_at    INTEGER NOT NULL
+      );
+      CREATE INDEX users_domain ON users(domain);
+      CREATE TABLE aliases (
+        address     TEXT PRIMARY KEY,
+        domain      TEXT NOT NULL REFERENCES domains(name) ON DELETE RESTRICT,
+        created_at  INTEGER NOT NULL
+      );
+      CREATE TABLE alias_targets (
+        alias   TEXT NOT NULL REFERENCES aliases(address) ON DELETE CASCADE,
+        target  TEXT NOT NULL,
+        PRIMARY KEY (alias, target)
+      );
+      CREATE TABLE lists (
+        address      TEXT PRIMARY KEY,
+        domain       TEXT NOT NULL REFERENCES domains(name) ON DELETE RESTRICT,
+        description  TEXT NOT NULL DEFAULT '',
+        posting      TEXT NOT NULL DEFAULT 'members' CHECK (posting IN ('members', 'anyone', 'moderators')),
+        reply_to     TEXT NOT NULL DEFAULT 'sender' CHECK (reply_to IN ('sender', 'list')),
+        created_at   INTEGER NOT NULL
+      );
+      CREATE TABLE list_members (
+        list     TEXT NOT NULL REFERENCES lists(address) ON DELETE CASCADE,
+        address  TEXT NOT NULL,
+        role     TEXT NOT NULL DEFAULT 'member' CHECK (role IN ('member', 'moderator')),
+        PRIMARY KEY (list, address)
+      );
+    `,
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+/** Brings the database to the current schema. Refuses a database newer than this code. */
+export function migrate(db: Database): { from: number; to: number } {
+  const from = db.pragma('user_version', { simple: true }) as number;
+  if (from > SCHEMA_VERSION) {
+    throw new Error(`accounts database has schema ${from}, newer than this Tandem (${SCHEMA_VERSION}): upgrade Tandem first`);
+  }
+  for (const m of MIGRATIONS) {
+    if (m.version <= from) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+  return { from, to: SCHEMA_VERSION };
+}
