@@ -1,0 +1,12 @@
+// The mail services this build has, by name (S1: each runs as its own process).
+// `tandem mail serve NAME` looks the name up here; `serve all` starts each in a child.
+import type { MailContext, RunningService } from '../core/context.ts';
+
+export type ServiceStarter = (ctx: MailContext) => Promise<RunningService>;
+
+/** Loaders are lazy so one service's process does not load the others' code. */
+export const SERVICES: Readonly<Record<string, () => Promise<ServiceStarter>>> = {};
+
+export function serviceNames(): string[] {
+  return Object.keys(SERVICES);
+}

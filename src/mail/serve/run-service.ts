@@ -1,0 +1,56 @@
+// Runs one mail service in this process: open the volume, start listening, announce
+// readiness, stop gracefully on SIGTERM/SIGINT. Readiness is announced only once every
+// listener is bound (S15: "ready" means serving, not merely spawned).
+import { openMailContext } from '../core/context.ts';
+import { SERVICES, serviceNames } from './registry.ts';
+import { TandemError } from '../../lib/errors.ts';
+
+/** The line a service prints on stdout when it is ready; supervisors and tests wait for it. */
+export interface ReadyLine { event: 'ready'; service: string; pid: number; listening: string[] }
+
+export const READY_PREFIX = 'TANDEM-READY ';
+
+export function formatReadyLine(r: ReadyLine): string {
+  return `${READY_PREFIX}${JSON.stringify(r)}\n`;
+}
+
+/** Parses a ready line from a child's stdout, or null for any other line. */
+export function parseReadyLine(line: string): ReadyLine | null {
+  if (!line.startsWith(READY_PREFIX)) return null;
+  try {
+    const r = JSON.parse(line.slice(READY_PREFIX.length)) as ReadyLine;
+    return r.event === 'ready' ? r : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function runService(name: string, dataDir: string): Promise<void> {
+  const load = SERVICES[name];
+  if (!load) {
+    throw new TandemError('MAIL_ERR_UNKNOWN_SERVICE', 'invalid', `unknown service "${name}"; this build has: ${serviceNames().join(', ') || '(none)'}`);
+  }
+  const ctx = await openMailContext(dataDir, name);
+  const start = await load();
+  const service = await start(ctx);
+  process.stdout.write(formatReadyLine({ event: 'ready', service: name, pid: process.pid, listening: service.listening }));
+  ctx.log.info({ event: 'service.ready', listening: service.listening }, `${name} ready on ${service.listening.join(', ')}`);
+
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      ctx.log.info({ event: 'service.stopping', signal }, `${name} stopping (${signal})`);
+      // A bounded graceful stop: transactions in flight may finish, then we go.
+      const hard = setTimeout(() => process.exit(0), 15_000);
+      hard.unref();
+      service.close().catch((err: unknown) => ctx.log.error({ err }, 'error while stopping')).finally(() => {
+        ctx.directory.close();
+        resolve();
+      });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}
