@@ -2,6 +2,10 @@
 // Each area registers its commands from its own module; this file only wires them.
 import { Command } from 'commander';
 import { registerInitCommand } from './mail-init.ts';
+import { registerDomainCommands } from './mail-domain.ts';
+import { registerUserCommands } from './mail-user.ts';
+import { registerAliasCommands } from './mail-alias.ts';
+import { registerListCommands } from './mail-list.ts';
 import { registerServeCommand } from './mail-serve.ts';
 import { registerDemoCommand } from './demo.ts';
 
@@ -12,6 +16,10 @@ const program = new Command('tandem')
 
 const mail = program.command('mail').description('the mail server: data volume, accounts, services, queue');
 registerInitCommand(mail);
+registerDomainCommands(mail);
+registerUserCommands(mail);
+registerAliasCommands(mail);
+registerListCommands(mail);
 registerServeCommand(mail);
 registerDemoCommand(program);
 
