@@ -25,6 +25,10 @@ export interface QueueRecipient {
   /** RFC 3461 NOTIFY and ORCPT given at RCPT, when the client used DSN. */
   notify?: Array<'NEVER' | 'SUCCESS' | 'FAILURE' | 'DELAY'>;
   orcpt?: string;
+  /** RFC 3463 status (x.y.z) of the final outcome, for the DSN. */
+  dsnStatus?: string;
+  /** ms since epoch of the last attempt for this recipient. */
+  lastAttemptAt?: number;
 }
 
 export interface QueueEntry {
@@ -43,6 +47,8 @@ export interface QueueEntry {
   /** Client that submitted it, for logs and the DSN's Received-From-MTA. */
   receivedFrom?: string;
   size: number;
+  /** ms since epoch of the last delivery attempt, for `queue list`. */
+  lastAttemptAt?: number;
 }
 
 export interface EnqueueInput {
