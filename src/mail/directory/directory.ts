@@ -6,7 +6,7 @@ import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { TandemError } from '../../lib/errors.ts';
-import { normalizeAddress, normalizeDomain, isValidDomain, parseAddress } from '../core/address.ts';
+import { normalizeDomain, isValidDomain, parseAddress } from '../core/address.ts';
 import { migrate } from './schema.ts';
 import { hashPassword, verifyPassword, dummyPasswordHash } from './password.ts';
 
@@ -42,6 +42,16 @@ function toUser(r: UserRow): User {
     address: r.address, domain: r.domain, local: r.local, displayName: r.display_name,
     quotaBytes: r.quota_bytes, enabled: r.enabled === 1, createdAt: r.created_at, updatedAt: r.updated_at,
   };
+}
+
+/**
+ * normalizeAddress() throws a plain Error; user input must fail as an expected,
+ * categorised error so callers (CLI, admin HTTP) report it instead of an internal error.
+ */
+function validAddress(text: string, what: string): string {
+  const a = parseAddress(text.trim());
+  if (!a) throw new TandemError('MAIL_ERR_INVALID', 'invalid', `${what} "${text}" is not a valid mail address (expected local@domain)`);
+  return `${a.local}@${a.domain}`;
 }
 
 function notFound(what: string, name: string): TandemError {
@@ -120,7 +130,7 @@ export class Directory {
   setCatchall(name: string, target: string | null): void {
     const domain = normalizeDomain(name);
     if (!this.getDomain(domain)) throw notFound('domain', domain);
-    const t = target === null ? null : normalizeAddress(target);
+    const t = target === null ? null : validAddress(target, 'catch-all');
     this.db.prepare('UPDATE domains SET catchall = ? WHERE name = ?').run(t, domain);
   }
 
@@ -137,7 +147,7 @@ export class Directory {
       SELECT 'user' AS kind FROM users WHERE address = ? UNION ALL
       SELECT 'alias' FROM aliases WHERE address = ? UNION ALL
       SELECT 'list' FROM lists WHERE address = ?`).get(address, address, address) as { kind: string } | undefined;
-    if (taken) throw new TandemError('MAIL_ERR_EXISTS', 'exists', `${address} already exists as a ${taken.kind}`);
+    if (taken) throw new TandemError('MAIL_ERR_EXISTS', 'exists', `${address} already exists as ${taken.kind === 'alias' ? 'an' : 'a'} ${taken.kind}`);
     return { address, domain: parsed.domain, local: parsed.local };
   }
 
@@ -217,7 +227,7 @@ export class Directory {
 
   addAlias(address: string, targets: string[]): Alias {
     if (targets.length === 0) throw new TandemError('MAIL_ERR_INVALID', 'invalid', 'an alias needs at least one target address');
-    const normalized = [...new Set(targets.map(normalizeAddress))];
+    const normalized = [...new Set(targets.map((t) => validAddress(t, 'target')))];
     const { address: addr, domain } = this.requireLocalFreeAddress(address);
     if (normalized.includes(addr)) throw new TandemError('MAIL_ERR_INVALID', 'invalid', `alias ${addr} cannot point to itself`);
     this.db.transaction(() => {
@@ -302,7 +312,7 @@ export class Directory {
   addListMember(listAddress: string, member: string, role: ListMember['role'] = 'member'): void {
     const list = this.getList(listAddress);
     if (!list) throw notFound('list', listAddress);
-    const m = normalizeAddress(member);
+    const m = validAddress(member, 'member');
     if (m === list.address) throw new TandemError('MAIL_ERR_INVALID', 'invalid', `list ${list.address} cannot be a member of itself`);
     this.db.prepare('INSERT INTO list_members (list, address, role) VALUES (?, ?, ?) ON CONFLICT (list, address) DO UPDATE SET role = excluded.role').run(list.address, m, role);
   }
@@ -310,7 +320,7 @@ export class Directory {
   removeListMember(listAddress: string, member: string): void {
     const list = this.getList(listAddress);
     if (!list) throw notFound('list', listAddress);
-    const res = this.db.prepare('DELETE FROM list_members WHERE list = ? AND address = ?').run(list.address, normalizeAddress(member));
+    const res = this.db.prepare('DELETE FROM list_members WHERE list = ? AND address = ?').run(list.address, validAddress(member, 'member'));
     if (res.changes === 0) throw notFound(`member of ${list.address}:`, member);
   }
 
