@@ -37,16 +37,15 @@ async function existingMaildir(layout: VolumeLayout, user: { domain: string; loc
 }
 
 /**
- * Removes a user's Maildir. The path comes from the layout (each part escaped), but it
- * is checked again before a recursive delete: it must sit strictly inside mail/ and
- * must be a real directory, not a symlink pointing somewhere else.
+ * Checks that a Maildir may be removed recursively. Its path comes from the layout (each
+ * part escaped), but before a recursive delete it must also sit strictly inside mail/
+ * and be a real directory: a symlink could point at anything on the host.
  */
-async function purgeMaildir(layout: VolumeLayout, path: string): Promise<void> {
+async function checkPurgeable(layout: VolumeLayout, path: string): Promise<void> {
   const root = resolve(layout.mailDir) + sep;
-  if (!resolve(path).startsWith(root)) throw new CliError(`refusing to remove ${path}: it is not inside ${layout.mailDir}`);
+  if (!resolve(path).startsWith(root)) throw new CliError(`refusing to remove ${path}: it is not inside ${layout.mailDir}; nothing was changed`);
   const st = await lstat(path);
-  if (!st.isDirectory()) throw new CliError(`refusing to remove ${path}: it is not a directory (a symlink?); remove it by hand`);
-  await rm(path, { recursive: true });
+  if (!st.isDirectory()) throw new CliError(`refusing to remove ${path}: it is not a directory (a symlink?); nothing was changed`);
 }
 
 function describeUsage(usage: Usage | null, quotaBytes: number): string {
@@ -86,12 +85,13 @@ export function registerUserCommands(mail: Command): void {
     .action(action(async (address: string, opts: DataOpts & { purge?: boolean }) => withAccounts(opts.data, async ({ directory, layout }) => {
       const u = requireUser(directory, address);
       const references = referencesTo(directory, u.address);
-      // Remove the account first: from then on nothing new is delivered to the Maildir.
-      directory.deleteUser(u.address);
       const maildir = await existingMaildir(layout, u);
+      if (maildir && opts.purge) await checkPurgeable(layout, maildir);
+      // Remove the account before its files: from then on nothing new is delivered there.
+      directory.deleteUser(u.address);
       if (!maildir) done(`deleted user ${u.address} (it had no mailbox on disk)`);
       else if (opts.purge) {
-        await purgeMaildir(layout, maildir);
+        await rm(maildir, { recursive: true });
         done(`deleted user ${u.address} and removed its mailbox ${maildir}`);
       } else {
         done(`deleted user ${u.address}; its mailbox is kept at ${maildir}`);
