@@ -154,7 +154,7 @@ export function buildDsn(input: DsnInput): DsnMessage | null {
   const status = [perMessage.join('\r\n'), ...input.reports.map((r) => recipientFields(r, hostname).join('\r\n'))].join('\r\n\r\n');
   const chunks: Buffer[] = [
     Buffer.from(`${head.join('\r\n')}\r\n\r\n--${boundary}\r\n`),
-    Buffer.from(`Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: ${/[^\x00-\x7f]/.test(text) ? '8bit' : '7bit'}\r\nContent-Description: Notification\r\n\r\n${text}\r\n--${boundary}\r\n`),
+    Buffer.from(`Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: ${Buffer.byteLength(text) !== text.length ? '8bit' : '7bit'}\r\nContent-Description: Notification\r\n\r\n${text}\r\n--${boundary}\r\n`),
     Buffer.from(`Content-Type: message/delivery-status\r\nContent-Description: Delivery report\r\n\r\n${status}\r\n\r\n`),
   ];
   if (original) {
