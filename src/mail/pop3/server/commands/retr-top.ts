@@ -1,0 +1,61 @@
+// RETR and TOP (RFC 1939 sections 5 and 7): stream the message from the store in
+// bounded chunks, byte-stuffed, waiting on socket backpressure, so a huge message costs
+// one chunk of memory. A read error after "+OK" cannot become "-ERR" any more: it
+// propagates and the session drops the connection so the client sees no false end.
+import { parseMsg, parseTop } from '../../proto/args.ts';
+import { err, formatReply, MULTILINE_END, ok } from '../../proto/reply.ts';
+import { DotStuffer } from '../../proto/stuffing.ts';
+import { TopFilter } from '../../proto/top.ts';
+import { defineCommand, type SessionContext } from '../command.ts';
+import type { Maildrop } from '../maildrop.ts';
+
+const CHUNK = 64 * 1024;
+
+async function sendMessage(ctx: SessionContext, drop: Maildrop, n: number, bodyLines: number | null): Promise<void> {
+  const found = drop.lookup(n);
+  if (!found.ok) {
+    await ctx.reply(found.reply);
+    return;
+  }
+  const reader = await drop.snapshot.open(found.msg.id);
+  if (!reader) {
+    await ctx.reply(err(`message ${n} was removed by another client`));
+    return;
+  }
+  try {
+    const stuffer = new DotStuffer();
+    const top = bodyLines === null ? null : new TopFilter(bodyLines);
+    // A small message leaves in one packet: status line, body and terminator corked together.
+    ctx.cork();
+    await ctx.write(formatReply(ok(top ? 'top of message follows' : `${found.msg.size} octets`)));
+    while (true) {
+      const chunk = await reader.read(CHUNK);
+      if (!chunk) break;
+      await ctx.write(stuffer.push(top ? top.push(chunk) : chunk));
+      if (top?.done) break;
+    }
+    const end = stuffer.end();
+    await ctx.write(end.length === MULTILINE_END.length ? MULTILINE_END : end);
+  } finally {
+    ctx.uncork();
+    await reader.close();
+  }
+}
+
+export const RETR = defineCommand({
+  name: 'RETR',
+  states: ['transaction'],
+  parse: (line) => parseMsg(line.rest),
+  async run(ctx, state, { msg }) {
+    await sendMessage(ctx, state.maildrop, msg, null);
+  },
+});
+
+export const TOP = defineCommand({
+  name: 'TOP',
+  states: ['transaction'],
+  parse: (line) => parseTop(line.rest),
+  async run(ctx, state, { msg, lines }) {
+    await sendMessage(ctx, state.maildrop, msg, lines);
+  },
+});

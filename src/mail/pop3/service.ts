@@ -1,0 +1,160 @@
+// The pop3 service: a cleartext listener with STLS (port 110 style) and an implicit-TLS
+// listener (port 995 style, RFC 8314), connection limits, and a graceful close that
+// ends every session with "-ERR" and without applying its deletions (RFC 1939 section 6).
+import { createServer, type Server, type Socket } from 'node:net';
+import { createSecureContext, createServer as createTlsServer, type SecureContext } from 'node:tls';
+import type { MailContext, RunningService } from '../core/context.ts';
+import { normalizeIp } from '../../lib/cidr.ts';
+import { err, formatReply } from './proto/reply.ts';
+import type { SessionDeps } from './server/command.ts';
+import { Pop3Connection } from './server/connection.ts';
+import { MailboxLocks } from './server/mailbox-lock.ts';
+import { MaildirPop3Store } from './server/maildir-store.ts';
+import { Pop3Session } from './server/session.ts';
+import { LoginThrottle } from './server/throttle.ts';
+
+export interface Pop3Service extends RunningService {
+  readonly ports: { pop3?: number; pop3s?: number };
+}
+
+/** How long close() lets sessions finish their current command before cutting them. */
+const CLOSE_GRACE_MS = 3000;
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const addr = server.address();
+      resolve(typeof addr === 'object' && addr ? addr.port : port);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+export async function startPop3Service(ctx: MailContext): Promise<Pop3Service> {
+  const { settings, log } = ctx;
+  const limits = settings.limits;
+  let tls: SecureContext | null = null;
+  try {
+    tls = createSecureContext({ cert: ctx.tls.cert, key: ctx.tls.key });
+  } catch (e) {
+    log.error({ event: 'pop3.tls.unusable', error: (e as Error).message });
+  }
+  const deps: SessionDeps = {
+    store: new MaildirPop3Store(ctx.layout),
+    auth: ctx.directory,
+    throttle: new LoginThrottle({
+      maxFailuresPerIp: settings.auth.maxFailuresPerIp,
+      maxFailuresPerUser: settings.auth.maxFailuresPerUser,
+      windowMs: settings.auth.failureWindowSeconds * 1000,
+    }),
+    locks: new MailboxLocks(),
+    tls,
+    allowPlaintextOnLoopback: settings.auth.allowPlaintextOnLoopback,
+    hostname: settings.hostname,
+    limits: {
+      maxLineBytes: limits.lineLengthBytes,
+      idleTimeoutMs: limits.idleTimeoutSeconds * 1000,
+      maxBadCommands: 10,
+      maxAuthFailures: 3,
+    },
+    log,
+  };
+
+  const sockets = new Set<Socket>();
+  const perIp = new Map<string, number>();
+  const sessions = new Set<{ session: Pop3Session; done: Promise<void> }>();
+  let closing = false;
+
+  /** Counts a TCP connection; returns a refusal text when a limit is reached. */
+  function admit(socket: Socket): string | null {
+    const ip = normalizeIp(socket.remoteAddress ?? 'unknown');
+    const count = perIp.get(ip) ?? 0;
+    if (closing) return 'server shutting down; try again later';
+    if (sockets.size >= limits.maxConnections) return `too many connections (limit ${limits.maxConnections}); try again later`;
+    if (count >= limits.connectionsPerIp) return `too many connections from ${ip} (limit ${limits.connectionsPerIp}); try again later`;
+    sockets.add(socket);
+    perIp.set(ip, count + 1);
+    socket.once('close', () => {
+      sockets.delete(socket);
+      const left = (perIp.get(ip) ?? 1) - 1;
+      if (left <= 0) perIp.delete(ip);
+      else perIp.set(ip, left);
+    });
+    return null;
+  }
+
+  function startSession(socket: Socket, secure: boolean): void {
+    socket.setNoDelay(true);
+    const conn = new Pop3Connection(socket, { secure, maxLineBytes: limits.lineLengthBytes, idleTimeoutMs: deps.limits.idleTimeoutMs });
+    const session = new Pop3Session(conn, deps);
+    const entry = { session, done: session.run() };
+    sessions.add(entry);
+    void entry.done.finally(() => sessions.delete(entry));
+  }
+
+  const listening: string[] = [];
+  const servers: Server[] = [];
+  const ports: { pop3?: number; pop3s?: number } = {};
+  const host = settings.listen.address;
+
+  if (settings.listen.pop3.port !== null) {
+    const plain = createServer((socket) => {
+      socket.on('error', () => undefined);
+      const refusal = admit(socket);
+      if (refusal) {
+        log.warn({ event: 'pop3.connection.refused', ip: socket.remoteAddress, reason: refusal });
+        socket.end(formatReply(err(refusal, 'SYS/TEMP')));
+        return;
+      }
+      startSession(socket, false);
+    });
+    ports.pop3 = await listen(plain, settings.listen.pop3.port, host);
+    servers.push(plain);
+    listening.push(`${host}:${ports.pop3}`);
+  }
+
+  if (settings.listen.pop3s.port !== null && tls) {
+    const secure = createTlsServer({ cert: ctx.tls.cert, key: ctx.tls.key, handshakeTimeout: Math.min(deps.limits.idleTimeoutMs, 30_000) });
+    // Limits apply to the TCP connection, before any TLS work is spent on it; a refused
+    // client cannot be told why in cleartext on this port, so it is just closed.
+    secure.on('connection', (socket: Socket) => {
+      if (admit(socket)) socket.destroy();
+    });
+    secure.on('secureConnection', (socket) => {
+      socket.on('error', () => undefined);
+      startSession(socket, true);
+    });
+    secure.on('tlsClientError', (e) => log.info({ event: 'pop3.tls.handshake-failed', error: e.message }));
+    ports.pop3s = await listen(secure, settings.listen.pop3s.port, host);
+    servers.push(secure);
+    listening.push(`${host}:${ports.pop3s}`);
+  }
+
+  log.info({ event: 'pop3.listening', listening });
+
+  return {
+    name: 'pop3',
+    listening,
+    ports,
+    async close() {
+      closing = true;
+      const stopped = Promise.all(servers.map(closeServer));
+      for (const { session } of sessions) session.shutdown();
+      const all = Promise.all([...sessions].map((s) => s.done));
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => { timer = setTimeout(resolve, CLOSE_GRACE_MS); });
+      await Promise.race([all, deadline]);
+      clearTimeout(timer);
+      // Whatever is left (a client not reading, a TLS handshake in progress) is cut.
+      for (const socket of sockets) socket.destroy();
+      await all;
+      await stopped;
+      log.info({ event: 'pop3.closed' });
+    },
+  };
+}
