@@ -8,6 +8,7 @@ import { registerAliasCommands } from './mail-alias.ts';
 import { registerListCommands } from './mail-list.ts';
 import { registerServeCommand } from './mail-serve.ts';
 import { registerDemoCommand } from './demo.ts';
+import { registerQueueCommands } from './mail-queue.ts';
 
 const program = new Command('tandem')
   .description('Tandem: a highly available mail system (mail server and failover cluster manager)')
@@ -21,6 +22,7 @@ registerUserCommands(mail);
 registerAliasCommands(mail);
 registerListCommands(mail);
 registerServeCommand(mail);
+registerQueueCommands(mail);
 registerDemoCommand(program);
 
 await program.parseAsync(process.argv);

@@ -21,7 +21,7 @@ export function failPending(entry: QueueEntry, reason: string, status: string, n
  * queue id. The order (DSN durable first, entry removed last) means a crash in between
  * can produce a second DSN but never loses the only one.
  */
-export async function finishEntry(ctx: MailContext, entry: QueueEntry, original: Buffer | null, now: number): Promise<string | null> {
+export async function finishEntry(ctx: Pick<MailContext, 'layout' | 'settings' | 'log'>, entry: QueueEntry, original: Buffer | null, now: number): Promise<string | null> {
   const queueDir = ctx.layout.queueDir;
   const reports = selectDsnReports(entry);
   const dsn = buildDsn({ entry, reports, hostname: ctx.settings.hostname, now, original });
