@@ -139,6 +139,13 @@ export class RawClient {
     }
   }
 
+  /** QUIT and wait for the server to close: the maildrop lock is free afterwards. */
+  async quit(): Promise<string> {
+    const reply = await this.cmd('QUIT');
+    await this.closedByServer();
+    return reply;
+  }
+
   end(): void {
     this.socket.destroy();
   }
