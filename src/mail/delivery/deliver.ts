@@ -1,0 +1,153 @@
+// Delivery of one received message: loop checks, recipient expansion, list header
+// edits, then every local copy into its Maildir and every remote copy into the queue,
+// all durably (DESIGN 3.1) and concurrently, so copies share directory fsyncs. The
+// decisions come from policy/ (pure); this file only performs them.
+import { randomBytes } from 'node:crypto';
+import type { MailContext } from '../core/context.ts';
+import type { User } from '../directory/directory.ts';
+import { deliverToMaildir } from '../storage/maildir.ts';
+import { readUsage, addUsage, exceedsQuota } from '../storage/quota.ts';
+import { enqueueMessage, type QueueRecipient } from '../queue/spool.ts';
+import { errorId } from '../../lib/errors.ts';
+import { expandRecipients } from './policy/expand.ts';
+import { listHeaderEdit } from './policy/list-headers.ts';
+import { summarize, copyKey, type Outcome } from './policy/outcome.ts';
+import { headerValues, prependHeaders, editHeaders } from './message/headers.ts';
+import { buildBounce } from './message/bounce.ts';
+import { REPLIES, type Reply } from '../smtp/proto/reply.ts';
+
+export type DeliveryDeps = Pick<MailContext, 'layout' | 'settings' | 'directory' | 'log'> & {
+  /** Called once remote copies are queued, so the queue runner can start at once. */
+  readonly onRemoteQueued?: () => void;
+};
+
+export interface EnvelopeRecipient {
+  readonly address: string;
+  readonly notify?: QueueRecipient['notify'];
+  readonly orcpt?: string;
+}
+
+export interface DeliveryEnvelope {
+  /** "" is the null sender. */
+  readonly sender: string;
+  readonly recipients: readonly EnvelopeRecipient[];
+  readonly ret?: 'FULL' | 'HDRS';
+  readonly envid?: string;
+  readonly receivedFrom?: string;
+}
+
+/** Normalises a Delivered-To value ("<a@b>" or "a@b") for comparison. */
+function bareAddress(value: string): string {
+  return value.replace(/^.*<([^>]*)>.*$/, '$1').trim().toLowerCase();
+}
+
+/**
+ * Delivers `data` (with its Received header already on) to the envelope recipients.
+ * Resolves once every stored copy is durable. Failed list-member copies are bounced to
+ * the list owner here; the caller decides what to tell the sender about the rest.
+ */
+export async function deliverMessage(deps: DeliveryDeps, env: DeliveryEnvelope, data: Buffer): Promise<Outcome> {
+  const addresses = env.recipients.map((r) => r.address);
+  const hops = headerValues(data, 'Received').length;
+  if (hops > deps.settings.delivery.maxHops) {
+    const reply = REPLIES.tooManyHops(hops, deps.settings.delivery.maxHops);
+    return { recipients: addresses.map((r) => ({ recipient: r, ok: false, reply })), partial: [], listBounces: [] };
+  }
+  const exp = expandRecipients(addresses, { lookup: (a) => deps.directory.resolve(a), sender: env.sender });
+  for (const s of exp.skipped) deps.log.info({ event: 'delivery.target.skipped', address: s.address, reason: s.reply.text });
+  const deliveredTo = new Set(headerValues(data, 'Delivered-To').map(bareAddress));
+  const results = new Map<string, Reply | null>();
+  const tasks: Array<Promise<void>> = [];
+  let queued = false;
+
+  exp.groups.forEach((group, i) => {
+    const copy = group.list ? editHeaders(data, listHeaderEdit(group.list)) : data;
+    for (const { user } of group.mailboxes) {
+      const key = copyKey(i, 'mailbox', user.address);
+      if (deliveredTo.has(user.address)) {
+        results.set(key, REPLIES.alreadyDelivered(user.address));
+        continue;
+      }
+      tasks.push(storeCopy(deps, user, group.sender, copy).then((r) => { results.set(key, r); }));
+    }
+    if (group.remotes.length === 0) return;
+    const byAddress = new Map(env.recipients.map((r) => [r.address, r]));
+    const recipients = group.remotes.map((r) => {
+      // DSN parameters belong to the envelope recipient; an alias passes them on.
+      const origin = group.list ? undefined : byAddress.get(r.origins[0]!);
+      const orcpt = origin?.orcpt ?? (origin && origin.address !== r.address ? `rfc822;${origin.address}` : undefined);
+      return { address: r.address, ...(origin?.notify ? { notify: origin.notify } : {}), ...(orcpt ? { orcpt } : {}) };
+    });
+    tasks.push(enqueueMessage(deps.layout.queueDir, {
+      sender: group.sender, recipients, data: copy,
+      ...(env.ret && !group.list ? { ret: env.ret } : {}),
+      ...(env.envid && !group.list ? { envid: env.envid } : {}),
+      ...(env.receivedFrom ? { receivedFrom: env.receivedFrom } : {}),
+    }).then(
+      (entry) => {
+        queued = true;
+        deps.log.info({ event: 'delivery.queued', queueId: entry.id, recipients: group.remotes.length });
+        for (const r of group.remotes) results.set(copyKey(i, 'remote', r.address), null);
+      },
+      (err: unknown) => {
+        const id = errorId();
+        deps.log.error({ event: 'delivery.queue.failed', err, ref: id });
+        for (const r of group.remotes) results.set(copyKey(i, 'remote', r.address), REPLIES.storageFailure(id));
+      },
+    ));
+  });
+  await Promise.all(tasks);
+  if (queued) deps.onRemoteQueued?.();
+
+  const outcome = summarize(addresses, exp, results);
+  for (const lb of outcome.listBounces) {
+    await sendBounce(deps, { to: lb.to, failures: lb.failures.map((f) => ({ recipient: f.address, reply: f.reply })), original: data });
+  }
+  return outcome;
+}
+
+/** Stores one copy in a user's INBOX with Return-Path and Delivered-To; null = stored. */
+async function storeCopy(deps: DeliveryDeps, user: User, sender: string, data: Buffer): Promise<Reply | null> {
+  const root = deps.layout.maildir(user.domain, user.local);
+  const copy = prependHeaders(data, [`Return-Path: <${sender}>`, `Delivered-To: ${user.address}`]);
+  try {
+    if (user.quotaBytes > 0) {
+      const usage = await readUsage(root, user.quotaBytes);
+      if (exceedsQuota(usage, user.quotaBytes, copy.length)) {
+        deps.log.info({ event: 'delivery.quota.exceeded', user: user.address, used: usage.bytes, quota: user.quotaBytes, size: copy.length });
+        return deps.settings.delivery.quotaExceeded === 'reject' ? REPLIES.quotaPerm(user.address) : REPLIES.quotaTemp(user.address);
+      }
+    }
+    const msg = await deliverToMaildir(root, copy);
+    if (user.quotaBytes > 0) await addUsage(root, { bytes: msg.size, count: 1 });
+    deps.log.debug({ event: 'delivery.stored', user: user.address, file: msg.filename });
+    return null;
+  } catch (err) {
+    const id = errorId();
+    deps.log.error({ event: 'delivery.store.failed', user: user.address, err, ref: id });
+    return REPLIES.storageFailure(id);
+  }
+}
+
+export interface BounceRequest {
+  readonly to: string;
+  readonly failures: ReadonlyArray<{ recipient: string; reply: Reply; orcpt?: string }>;
+  readonly original: Buffer;
+  readonly ret?: 'FULL' | 'HDRS';
+  readonly envid?: string;
+}
+
+/** Sends a DSN with the null sender (so it can never bounce again). Never throws. */
+export async function sendBounce(deps: DeliveryDeps, req: BounceRequest): Promise<void> {
+  if (req.to === '' || req.failures.length === 0) return;
+  const now = new Date();
+  const token = `${now.getTime().toString(36)}${randomBytes(6).toString('hex')}`;
+  const dsn = buildBounce({ hostname: deps.settings.hostname, ...req, arrival: now, now, token });
+  const received = `Received: by ${deps.settings.hostname} (Tandem) id ${token}; ${now.toUTCString().replace('GMT', '+0000')}`;
+  try {
+    const out = await deliverMessage(deps, { sender: '', recipients: [{ address: req.to }] }, prependHeaders(dsn, [received]));
+    deps.log.info({ event: 'delivery.bounce.sent', to: req.to, ok: out.recipients[0]?.ok, failures: req.failures.length });
+  } catch (err) {
+    deps.log.error({ event: 'delivery.bounce.failed', to: req.to, err });
+  }
+}
