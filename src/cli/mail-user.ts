@@ -62,7 +62,7 @@ export function registerUserCommands(mail: Command): void {
     .argument('<address>', 'mail address in a local domain, e.g. alice@example.com')
     .option('--name <display name>', 'display name, e.g. "Alice Liddell"')
     .option('--quota <size>', 'mailbox quota: 500M, 2G, 1048576, 0 or unlimited (default: delivery.defaultQuotaBytes)')
-    .option('--disabled', 'create the account disabled: it receives mail but cannot log in')
+    .option('--disabled', 'create the account disabled: it cannot log in and mail to it is rejected')
     .action(action(async (address: string, opts: DataOpts & { name?: string; quota?: string; disabled?: boolean }) =>
       withAccounts(opts.data, async ({ directory, layout, settings }) => {
         // Check everything cheap before asking for a password, so a typo costs no prompt.
@@ -136,7 +136,7 @@ export function registerUserCommands(mail: Command): void {
         return;
       }
       printRecord({
-        address: u.address, name: u.displayName, status: u.enabled ? 'enabled' : 'disabled (cannot log in; still receives mail)',
+        address: u.address, name: u.displayName, status: u.enabled ? 'enabled' : 'disabled (cannot log in; mail to it is rejected)',
         quota: formatQuota(u.quotaBytes), usage: describeUsage(usage, u.quotaBytes), maildir: path,
         'sends as': sendsAs, lists, created: isoTime(u.createdAt), updated: isoTime(u.updatedAt),
       }, false);
@@ -152,12 +152,12 @@ export function registerUserCommands(mail: Command): void {
     })));
 
   withDataOption(user.command('set'))
-    .description('change a user\'s display name, quota or whether it may log in')
+    .description('change a user\'s display name, quota or whether the account is enabled')
     .argument('<address>', 'mail address')
     .option('--name <display name>', 'new display name ("" to clear)')
     .option('--quota <size>', 'new quota: 500M, 2G, 1048576, 0 or unlimited')
-    .addOption(new Option('--enable', 'allow logins again').conflicts('disable'))
-    .addOption(new Option('--disable', 'refuse logins (mail is still delivered)'))
+    .addOption(new Option('--enable', 'allow logins and mail delivery again').conflicts('disable'))
+    .addOption(new Option('--disable', 'refuse logins and reject mail to the account (nothing is deleted)'))
     .action(action(async (address: string, opts: SetOpts) => withAccounts(opts.data, ({ directory }) => {
       const u = requireUser(directory, address);
       const changes = {

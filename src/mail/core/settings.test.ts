@@ -2,6 +2,8 @@
 // field named by its path so an operator can find it in the file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { validateSettings, SettingsError, type Settings } from './settings.ts';
 
 const MINIMAL = { version: 1, hostname: 'mail.example.com', primaryDomain: 'example.com' };
@@ -104,6 +106,23 @@ test('every problem of a file is reported at once, and a missing or non-object f
   assert.deepEqual(problems.map((p) => p.split(':')[0]).sort(), ['hostname', 'listen.smtp.port', 'primaryDomain', 'queue.concurrency']);
   assert.match(problemsOf(null)[0]!, /^\(top level\): .*expected object/);
   assert.match(problemsOf('hostname: x')[0]!, /^\(top level\): /);
+});
+
+/** Dotted paths of every leaf (arrays and null count as leaves). */
+function leafPaths(value: unknown, prefix = ''): string[] {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return [prefix];
+  return Object.entries(value).flatMap(([k, v]) => leafPaths(v, prefix ? `${prefix}.${k}` : k));
+}
+
+test('docs/configure.md documents every field, and its example file is valid', () => {
+  const doc = readFileSync(new URL('../../../docs/configure.md', import.meta.url), 'utf8');
+  const withSmarthost = validateSettings({ ...MINIMAL, relay: { smarthost: { host: 'h', user: 'u', passwordFile: 'p' } } });
+  const undocumented = leafPaths(withSmarthost).filter((path) => !doc.includes(`| \`${path}\` |`));
+  assert.deepEqual(undocumented, [], 'fields missing from the tables of docs/configure.md');
+  const example = /```yaml\n([\s\S]*?)```/.exec(doc)?.[1];
+  assert.ok(example, 'docs/configure.md has a yaml example');
+  const s = validateSettings(parseYaml(example));
+  assert.equal(s.relay.smarthost?.host, 'smtp.provider.example');
 });
 
 test('host names are case-insensitive, so an upper-case hostname is accepted', { todo: 'settings.ts validates hostname/primaryDomain without lower-casing them first' }, () => {
