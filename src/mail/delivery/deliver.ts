@@ -14,7 +14,7 @@ import { listHeaderEdit } from './policy/list-headers.ts';
 import { summarize, copyKey, type Outcome } from './policy/outcome.ts';
 import { headerValues, prependHeaders, editHeaders } from './message/headers.ts';
 import { buildBounce } from './message/bounce.ts';
-import { REPLIES, type Reply } from '../smtp/proto/reply.ts';
+import { REPLIES, isTemporary, type Reply } from '../smtp/proto/reply.ts';
 
 export type DeliveryDeps = Pick<MailContext, 'layout' | 'settings' | 'directory' | 'log'> & {
   /** Called once remote copies are queued, so the queue runner can start at once. */
@@ -43,15 +43,16 @@ function bareAddress(value: string): string {
 
 /**
  * Delivers `data` (with its Received header already on) to the envelope recipients.
- * Resolves once every stored copy is durable. Failed list-member copies are bounced to
- * the list owner here; the caller decides what to tell the sender about the rest.
+ * Resolves once every stored copy is durable. Stranded copies (see policy/outcome.ts)
+ * are queued for retry or bounced here; the caller decides what to do about
+ * recipients that failed as a whole.
  */
 export async function deliverMessage(deps: DeliveryDeps, env: DeliveryEnvelope, data: Buffer): Promise<Outcome> {
   const addresses = env.recipients.map((r) => r.address);
   const hops = headerValues(data, 'Received').length;
   if (hops > deps.settings.delivery.maxHops) {
     const reply = REPLIES.tooManyHops(hops, deps.settings.delivery.maxHops);
-    return { recipients: addresses.map((r) => ({ recipient: r, ok: false, reply })), partial: [], listBounces: [] };
+    return { recipients: addresses.map((r) => ({ recipient: r, ok: false, reply })), stranded: [] };
   }
   const exp = expandRecipients(addresses, { lookup: (a) => deps.directory.resolve(a), sender: env.sender });
   for (const s of exp.skipped) deps.log.info({ event: 'delivery.target.skipped', address: s.address, reason: s.reply.text });
@@ -59,9 +60,10 @@ export async function deliverMessage(deps: DeliveryDeps, env: DeliveryEnvelope, 
   const results = new Map<string, Reply | null>();
   const tasks: Array<Promise<void>> = [];
   let queued = false;
+  const groupData = exp.groups.map((g) => (g.list ? editHeaders(data, listHeaderEdit(g.list)) : data));
 
   exp.groups.forEach((group, i) => {
-    const copy = group.list ? editHeaders(data, listHeaderEdit(group.list)) : data;
+    const copy = groupData[i]!;
     for (const { user } of group.mailboxes) {
       const key = copyKey(i, 'mailbox', user.address);
       if (deliveredTo.has(user.address)) {
@@ -100,10 +102,32 @@ export async function deliverMessage(deps: DeliveryDeps, env: DeliveryEnvelope, 
   if (queued) deps.onRemoteQueued?.();
 
   const outcome = summarize(addresses, exp, results);
-  for (const lb of outcome.listBounces) {
-    await sendBounce(deps, { to: lb.to, failures: lb.failures.map((f) => ({ recipient: f.address, reply: f.reply })), original: data });
+  // Copies that failed while their recipient (or list) still got the message.
+  for (const [i, group] of exp.groups.entries()) {
+    const mine = outcome.stranded.filter((x) => x.group === i);
+    const temp = mine.filter((x) => isTemporary(x.reply)).map((x) => x.address);
+    const perm = mine.filter((x) => !isTemporary(x.reply)).map((x) => ({ recipient: x.address, reply: x.reply }));
+    if (temp.length > 0) await deferToQueue(deps, group.sender, temp, groupData[i]!);
+    if (perm.length > 0) await sendBounce(deps, { to: group.sender, failures: perm, original: groupData[i]! });
   }
   return outcome;
+}
+
+/**
+ * Hands recipients whose local copy failed temporarily to the queue runner, which
+ * retries them through deliverLocal on its schedule and bounces them when it gives up.
+ * Never throws: a failure here is logged; the rest of the message was stored.
+ */
+export async function deferToQueue(deps: DeliveryDeps, sender: string, recipients: string[], data: Buffer): Promise<boolean> {
+  try {
+    const entry = await enqueueMessage(deps.layout.queueDir, { sender, recipients, data });
+    deps.log.info({ event: 'delivery.deferred', queueId: entry.id, recipients });
+    deps.onRemoteQueued?.();
+    return true;
+  } catch (err) {
+    deps.log.error({ event: 'delivery.defer.failed', recipients, err });
+    return false;
+  }
 }
 
 /** Stores one copy in a user's INBOX with Return-Path and Delivered-To; null = stored. */

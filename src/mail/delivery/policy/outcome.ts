@@ -1,10 +1,11 @@
 // From per-copy results back to per-recipient results. A recipient succeeded if any
 // copy it expanded to was stored; its failure is the first failure of its copies, a
 // temporary one first (so a retry is asked for only when nothing was kept). Copies that
-// failed while others of the same recipient were stored are "partial": they are
-// bounced, not retried, since a retry would duplicate the stored copies. Failed copies
-// of a list distribution are the list owner's business: they go to the list's bounce
-// address, never to the poster. Pure.
+// failed while their recipient still counts as delivered are "stranded": the caller
+// retries them through the queue (temporary) or bounces them (permanent) on their own,
+// since retrying the whole recipient would duplicate the stored copies. Failed copies
+// of a list distribution are always stranded: they are the list owner's business and
+// go to the list's bounce address, never to the poster. Pure.
 import type { Expansion } from './expand.ts';
 import { REPLIES, isTemporary, type Reply } from '../../smtp/proto/reply.ts';
 
@@ -15,54 +16,49 @@ export function copyKey(group: number, kind: 'mailbox' | 'remote', address: stri
 
 export interface Outcome {
   readonly recipients: Array<{ recipient: string; ok: boolean; reply: Reply }>;
-  /** Copies of direct delivery that failed while their recipient still got the message. */
-  readonly partial: Array<{ address: string; origin: string; reply: Reply }>;
-  /** Per list bounce address: member copies that failed. */
-  readonly listBounces: Array<{ to: string; failures: Array<{ address: string; reply: Reply }> }>;
+  /** Failed copies whose recipient counts as delivered (see above); group = index in Expansion.groups. */
+  readonly stranded: Array<{ group: number; address: string; reply: Reply }>;
 }
 
 /** `results` maps copyKey() to null (stored) or the failure. */
 export function summarize(recipients: readonly string[], exp: Expansion, results: ReadonlyMap<string, Reply | null>, okReply: Reply = REPLIES.accepted('')): Outcome {
-  const perOrigin = new Map<string, { ok: number; failures: Array<{ address: string; reply: Reply }> }>();
+  const perOrigin = new Map<string, { ok: number; failures: Array<{ group: number; address: string; reply: Reply }> }>();
   const bucket = (o: string) => {
     let b = perOrigin.get(o);
     if (!b) perOrigin.set(o, (b = { ok: 0, failures: [] }));
     return b;
   };
-  const listBounces: Outcome['listBounces'] = [];
+  const stranded: Outcome['stranded'] = [];
   exp.groups.forEach((g, i) => {
     const copies = [
       ...g.mailboxes.map((m) => ({ key: copyKey(i, 'mailbox', m.user.address), address: m.user.address, origins: m.origins })),
       ...g.remotes.map((r) => ({ key: copyKey(i, 'remote', r.address), address: r.address, origins: r.origins })),
     ];
-    const listFailures: Array<{ address: string; reply: Reply }> = [];
     for (const c of copies) {
       const res = results.get(c.key) ?? null;
       if (g.list) {
-        if (res) listFailures.push({ address: c.address, reply: res });
+        // A list post counts as delivered to the list once it was expanded.
+        if (res) stranded.push({ group: i, address: c.address, reply: res });
+        for (const o of c.origins) bucket(o).ok++;
         continue;
       }
       for (const o of c.origins) {
-        if (res) bucket(o).failures.push({ address: c.address, reply: res });
+        if (res) bucket(o).failures.push({ group: i, address: c.address, reply: res });
         else bucket(o).ok++;
       }
     }
-    // A list post counts as delivered to the list once it was expanded.
-    if (g.list) for (const c of copies) for (const o of c.origins) bucket(o).ok++;
-    if (listFailures.length > 0) listBounces.push({ to: g.sender, failures: listFailures });
   });
-  const partial: Outcome['partial'] = [];
   const out: Outcome['recipients'] = recipients.map((r) => {
     const failed = exp.failures.find((f) => f.recipient === r);
     if (failed) return { recipient: r, ok: false, reply: failed.reply };
     // No bucket: the recipient was a list with no members, which accepts the post.
     const b = perOrigin.get(r);
     if (!b || b.ok > 0 || b.failures.length === 0) {
-      for (const f of b?.failures ?? []) partial.push({ address: f.address, origin: r, reply: f.reply });
+      for (const f of b?.failures ?? []) if (!stranded.some((x) => x.group === f.group && x.address === f.address)) stranded.push(f);
       return { recipient: r, ok: true, reply: okReply };
     }
     const first = b.failures.find((f) => isTemporary(f.reply)) ?? b.failures[0]!;
     return { recipient: r, ok: false, reply: first.reply };
   });
-  return { recipients: out, partial, listBounces };
+  return { recipients: out, stranded };
 }

@@ -2,8 +2,9 @@
 // recipient). Rule: if every recipient failed, nothing was stored and the client gets
 // the failure itself - a temporary one when any failure is temporary, so the client
 // retries and nobody is bounced for a full mailbox. If at least one recipient got the
-// message, the client gets 250 and the failed recipients are reported in a bounce
-// (RFC 3464 DSN) to the sender, because a retry would duplicate the delivered copies.
+// message, the client gets 250 (a retry would duplicate the stored copies) and the
+// failed recipients are settled by the server: temporary failures are queued and
+// retried by the queue runner, permanent ones are bounced (RFC 3464 DSN) to the sender.
 import { REPLIES, isTemporary, type Reply } from '../proto/reply.ts';
 
 export interface RecipientOutcome {
@@ -15,16 +16,16 @@ export interface RecipientOutcome {
 
 export interface DataDecision {
   readonly reply: Reply;
-  /** Failures the sender must learn about through a bounce (empty when the reply says it). */
-  readonly bounce: RecipientOutcome[];
+  /** Failures the server settles itself after a 250: queue if temporary, else bounce. */
+  readonly failed: RecipientOutcome[];
 }
 
 export function decideDataReply(outcomes: readonly RecipientOutcome[], messageId: string): DataDecision {
   const failed = outcomes.filter((o) => !o.ok);
-  if (failed.length === 0) return { reply: REPLIES.accepted(messageId), bounce: [] };
+  if (failed.length === 0) return { reply: REPLIES.accepted(messageId), failed: [] };
   if (failed.length === outcomes.length) {
     const temp = failed.find((o) => isTemporary(o.reply));
-    return { reply: (temp ?? failed[0]!).reply, bounce: [] };
+    return { reply: (temp ?? failed[0]!).reply, failed: [] };
   }
-  return { reply: REPLIES.acceptedWithBounces(messageId, failed.length), bounce: failed };
+  return { reply: REPLIES.acceptedPartly(messageId, failed.length), failed };
 }

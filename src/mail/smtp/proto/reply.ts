@@ -58,6 +58,6 @@ export const REPLIES = {
   dataTimeout: (seconds: number) => reply(421, '4.4.2', `message not received within ${seconds}s; closing connection`),
   storageFailure: (id: string) => reply(451, '4.3.0', `local error in processing, message not accepted (ref ${id}); try again later`),
   accepted: (id: string) => reply(250, '2.0.0', `OK: message accepted, id ${id}`),
-  acceptedWithBounces: (id: string, failed: number) =>
-    reply(250, '2.0.0', `OK: message accepted, id ${id}; ${failed} recipient(s) failed and will get a bounce`),
+  acceptedPartly: (id: string, failed: number) =>
+    reply(250, '2.0.0', `OK: message accepted, id ${id}; ${failed} recipient(s) failed: retried later or bounced`),
 } as const;

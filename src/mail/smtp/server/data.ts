@@ -7,10 +7,10 @@ import type { SMTPServerDataStream, SMTPServerSession, SMTPServerOptions } from 
 import type { SmtpShared } from './session-state.ts';
 import type { TandemSmtpServer } from './connection.ts';
 import { smtpError, recipientAddress } from './hooks.ts';
-import { REPLIES, formatReply, type Reply } from '../proto/reply.ts';
+import { REPLIES, formatReply, isTemporary, type Reply } from '../proto/reply.ts';
 import { receivedHeader, missingOriginationFields } from '../proto/received.ts';
 import { decideDataReply } from '../policy/data-reply.ts';
-import { deliverMessage, sendBounce, type EnvelopeRecipient } from '../../delivery/deliver.ts';
+import { deliverMessage, sendBounce, deferToQueue, type EnvelopeRecipient } from '../../delivery/deliver.ts';
 import { hasHeader, prependHeaders, editHeaders } from '../../delivery/message/headers.ts';
 import { errorId } from '../../../lib/errors.ts';
 
@@ -61,6 +61,27 @@ function collect(stream: SMTPServerDataStream, shared: SmtpShared, timeoutMs: nu
     stream.on('error', () => finish('gone'));
     stream.on('close', () => finish('gone'));
   });
+}
+
+/**
+ * After a 250 for a partly delivered message: recipients that failed temporarily are
+ * queued for retry (the queue runner delivers them locally on its schedule and bounces
+ * if it gives up); permanent failures get a bounce now, unless NOTIFY excluded it.
+ */
+async function settleFailed(
+  shared: SmtpShared, failed: ReadonlyArray<{ recipient: string; reply: Reply }>, recipients: readonly EnvelopeRecipient[],
+  sender: string, data: Buffer, ret: 'FULL' | 'HDRS' | undefined, envid: string | undefined,
+): Promise<void> {
+  const temp = failed.filter((f) => isTemporary(f.reply)).map((f) => f.recipient);
+  if (temp.length > 0) await deferToQueue(shared.deps, sender, temp, data);
+  const wantsBounce = (rcpt: string) => (recipients.find((r) => r.address === rcpt)?.notify ?? ['FAILURE']).includes('FAILURE');
+  const bounce = failed.filter((f) => !isTemporary(f.reply) && wantsBounce(f.recipient)).map((f) => {
+    const orcpt = recipients.find((r) => r.address === f.recipient)?.orcpt;
+    return { recipient: f.recipient, reply: f.reply, ...(orcpt ? { orcpt } : {}) };
+  });
+  if (sender !== '' && bounce.length > 0) {
+    await sendBounce(shared.deps, { to: sender, failures: bounce, original: data, ...(ret ? { ret } : {}), ...(envid ? { envid } : {}) });
+  }
 }
 
 export function dataHook(shared: SmtpShared, server: () => TandemSmtpServer): Pick<SMTPServerOptions, 'onData'> {
@@ -121,18 +142,7 @@ export function dataHook(shared: SmtpShared, server: () => TandemSmtpServer): Pi
       receivedFrom: `${session.hostNameAppearsAs || 'unknown'} [${session.remoteAddress}]`,
     }, data);
     const decision = decideDataReply(outcome.recipients, id);
-    // Failures the sender did not hear in the reply, unless NOTIFY excluded them.
-    const wantsBounce = (rcpt: string) => (recipients.find((r) => r.address === rcpt)?.notify ?? ['FAILURE']).includes('FAILURE');
-    const bounce: Array<{ recipient: string; reply: Reply; orcpt?: string }> = [
-      ...decision.bounce.filter((b) => wantsBounce(b.recipient)).map((b) => {
-        const orcpt = recipients.find((r) => r.address === b.recipient)?.orcpt;
-        return { recipient: b.recipient, reply: b.reply, ...(orcpt ? { orcpt } : {}) };
-      }),
-      ...outcome.partial.filter((p) => wantsBounce(p.origin)).map((p) => ({ recipient: p.address, reply: p.reply })),
-    ];
-    if (sender !== '' && bounce.length > 0 && decision.reply.code < 300) {
-      await sendBounce(deps, { to: sender, failures: bounce, original: data, ...(ret ? { ret } : {}), ...(dsn?.envid ? { envid: dsn.envid } : {}) });
-    }
+    if (decision.reply.code < 300) await settleFailed(shared, decision.failed, recipients, sender, data, ret, dsn?.envid ?? undefined);
     ctx.log.info({
       event: 'smtp.message', id, session: session.id, sender, size: data.length,
       recipients: outcome.recipients.map((r) => `${r.recipient}=${r.ok ? 'ok' : r.reply.code}`), reply: decision.reply.code,
