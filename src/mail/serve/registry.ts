@@ -5,7 +5,10 @@ import type { MailContext, RunningService } from '../core/context.ts';
 export type ServiceStarter = (ctx: MailContext) => Promise<RunningService>;
 
 /** Loaders are lazy so one service's process does not load the others' code. */
-export const SERVICES: Readonly<Record<string, () => Promise<ServiceStarter>>> = {};
+export const SERVICES: Readonly<Record<string, () => Promise<ServiceStarter>>> = {
+  smtp: async () => (await import('./smtp-process.ts')).startSmtpProcess,
+  pop3: async () => (await import('../pop3/service.ts')).startPop3Service,
+};
 
 export function serviceNames(): string[] {
   return Object.keys(SERVICES);
