@@ -50,10 +50,11 @@ export function listOwnerAddress(listAddress: string): string {
   return `${listAddress.slice(0, at)}-owner${listAddress.slice(at)}`;
 }
 
-type Resolved = Recipient | { kind: 'list-service'; address: string; list: MailingList };
+/** What an address means: the directory's answer, or a list service address. */
+export type Resolved = Recipient | { kind: 'list-service'; address: string; list: MailingList };
 
 /** The directory's answer, plus the list service addresses the directory does not store. */
-function resolve(lookup: Lookup, address: string): Resolved | null {
+export function resolveAddress(lookup: Lookup, address: string): Resolved | null {
   const r = lookup(address);
   if (!r || (r.kind !== 'unknown-local' && r.kind !== 'catchall')) return r;
   const m = /^(.+)-(bounces|owner)@(.+)$/.exec(r.address);
@@ -91,7 +92,7 @@ export function expandRecipients(recipients: readonly string[], opts: ExpandOpti
     const key = parsed ? `${parsed.local}@${parsed.domain}` : address;
     if (path.includes(key)) return REPLIES.aliasLoop([...path, key]);
     if (path.length > maxDepth) return REPLIES.aliasTooDeep(path[0] ?? key, maxDepth);
-    const r = resolve(opts.lookup, address);
+    const r = resolveAddress(opts.lookup, address);
     if (!r) return REPLIES.badRecipientSyntax(address);
     const here = [...path, r.address];
     const fanOut = (targets: readonly string[], into: CopyGroup): number | Reply => {

@@ -1,7 +1,7 @@
 // Who may send what where (DESIGN 3.7, "no open relay, ever"): the decisions made at
 // MAIL FROM and RCPT TO from facts about the client. Pure: the caller resolves the
 // address in the directory and checks the client network; nothing here does I/O.
-import type { Recipient } from '../../directory/directory.ts';
+import type { Resolved } from '../../delivery/policy/expand.ts';
 import { parseAddress, stripSubaddress, formatAddress } from '../../core/address.ts';
 import { REPLIES, type Reply } from '../proto/reply.ts';
 
@@ -25,7 +25,7 @@ export type RcptVerdict =
  * Relay decision for one recipient. Local addresses are for anyone (that is what an MX
  * is for); remote ones only for authenticated users or relay networks.
  */
-export function decideRecipient(facts: ClientFacts, address: string, resolved: Recipient | null): RcptVerdict {
+export function decideRecipient(facts: ClientFacts, address: string, resolved: Resolved | null): RcptVerdict {
   if (!resolved) return { ok: false, reply: REPLIES.badRecipientSyntax(address) };
   switch (resolved.kind) {
     case 'remote':
@@ -39,6 +39,7 @@ export function decideRecipient(facts: ClientFacts, address: string, resolved: R
     case 'alias':
     case 'list':
     case 'catchall':
+    case 'list-service':
       return { ok: true, route: 'local' };
   }
 }

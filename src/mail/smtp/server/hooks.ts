@@ -7,7 +7,7 @@ import type { SmtpShared } from './session-state.ts';
 import type { ListenerKind } from '../policy/relay.ts';
 import { decideRecipient, decideSender } from '../policy/relay.ts';
 import { REPLIES, type Reply } from '../proto/reply.ts';
-import { expandRecipients } from '../../delivery/policy/expand.ts';
+import { expandRecipients, resolveAddress } from '../../delivery/policy/expand.ts';
 import { readUsage, exceedsQuota } from '../../storage/quota.ts';
 import { errorId } from '../../../lib/errors.ts';
 
@@ -91,7 +91,8 @@ export function sessionHooks(shared: SmtpShared, listener: ListenerKind): Pick<S
       guard(shared, 'rcpt', done, async () => {
         const facts = shared.facts(session, listener);
         const rcpt = recipientAddress(address.address, ctx.settings.primaryDomain);
-        const verdict = decideRecipient(facts, rcpt, ctx.directory.resolve(rcpt));
+        const lookup = (a: string) => ctx.directory.resolve(a);
+        const verdict = decideRecipient(facts, rcpt, resolveAddress(lookup, rcpt));
         const refuse = (r: Reply) => {
           log.info({ event: 'smtp.rcpt.rejected', rcpt, ip: session.remoteAddress, user: facts.user, reason: r.text });
           return r;
@@ -99,7 +100,7 @@ export function sessionHooks(shared: SmtpShared, listener: ListenerKind): Pick<S
         if (!verdict.ok) return refuse(verdict.reply);
         if (verdict.route === 'remote') return null;
         const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-        const exp = expandRecipients([rcpt], { lookup: (a) => ctx.directory.resolve(a), sender });
+        const exp = expandRecipients([rcpt], { lookup, sender });
         if (exp.failures[0]) return refuse(exp.failures[0].reply);
         const quota = await quotaRefusal(shared, exp.groups.flatMap((g) => g.mailboxes.map((m) => m.user)), exp.groups.reduce((n, g) => n + g.mailboxes.length + g.remotes.length, 0), declaredSize(session));
         return quota ? refuse(quota) : null;
