@@ -2,6 +2,7 @@
 // --data option, opening the volume's directory, strict argument parsing and output.
 // Argument errors become CliError here, so no command can end in a stack trace.
 import type { Command } from 'commander';
+import { resolve } from 'node:path';
 import { openVolume, type VolumeLayout } from '../mail/core/volume.ts';
 import type { Settings } from '../mail/core/settings.ts';
 import { parseAddress, normalizeDomain, isValidDomain } from '../mail/core/address.ts';
@@ -26,7 +27,8 @@ export function withDataOption(cmd: Command): Command {
  * and always closes the directory.
  */
 export async function withAccounts<T>(dataDir: string, fn: (a: Accounts) => Promise<T> | T): Promise<T> {
-  const { layout, settings } = await openVolume(dataDir);
+  // Absolute, so the mailbox paths the commands print are usable from anywhere.
+  const { layout, settings } = await openVolume(resolve(dataDir));
   const directory = Directory.open(layout.accountsDb);
   try {
     return await fn({ layout, settings, directory });

@@ -3,7 +3,7 @@
 // share one volume and run in order, like the steps of a runbook.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deliverToMaildir } from '../../src/mail/storage/maildir.ts';
 import { makeCliVolume, type CliVolume } from './cli-harness.ts';
@@ -153,4 +153,18 @@ test('user del keeps the Maildir and says where; --purge removes it, but never t
   assert.equal(existsSync(join(outside, 'new')), true);
   assert.notEqual(await vol.withDirectory((d) => d.getUser('eve@demo.test')), null, 'the user stays when the purge is refused');
   assert.match(await vol.ok(['user', 'del', 'bob@demo.test', '--purge']), /deleted user bob@demo\.test \(it had no mailbox on disk\)/);
+});
+
+test('user add without --quota takes delivery.defaultQuotaBytes, and a broken cfg/mail.yaml is named', async () => {
+  const settingsFile = vol.layout.settingsFile;
+  const original = readFileSync(settingsFile, 'utf8');
+  try {
+    appendFileSync(settingsFile, 'delivery:\n  defaultQuotaBytes: 1048576\n');
+    assert.match(await vol.ok(['user', 'add', 'frank@demo.test'], 'frank\n'), /added user frank@demo\.test \(quota 1 MiB\)/);
+    writeFileSync(settingsFile, `${original}queue:\n  concurrency: lots\n`);
+    await vol.fails(['user', 'list'], /cfg\/mail\.yaml: invalid settings:\n {2}queue\.concurrency: /);
+  } finally {
+    writeFileSync(settingsFile, original);
+  }
+  assert.equal((await vol.json<ShowJson>(['user', 'show', 'frank@demo.test'])).quotaBytes, 1048576);
 });
