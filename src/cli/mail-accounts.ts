@@ -115,7 +115,7 @@ export function parseSize(text: string): number {
   return bytes;
 }
 
-/** Formats a byte count for people; 0 as a quota reads "unlimited" at the call site. */
+/** Formats a byte count for people, in powers of 1024 like parseSize. */
 export function formatSize(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   const units = ['KiB', 'MiB', 'GiB', 'TiB'];
@@ -129,6 +129,7 @@ export function formatSize(bytes: number): string {
   return `${value.toFixed(digits)} ${units[unit]}`;
 }
 
+/** A quota for people: 0 means no limit. */
 export function formatQuota(bytes: number): string {
   return bytes === 0 ? 'unlimited' : formatSize(bytes);
 }
