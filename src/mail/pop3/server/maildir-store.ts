@@ -1,7 +1,8 @@
 // Pop3Store over Maildir++ (DESIGN 3.3): the maildrop is the INBOX (new/ and cur/ of
 // the user's root). Other processes (IMAP, delivery) change the folder while a POP3
 // session runs, so a message is found again by its stable id when its file was renamed.
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { open as openCb, read as readCb, close as closeCb } from 'node:fs';
 import { join } from 'node:path';
 import type { VolumeLayout } from '../../core/volume.ts';
 import type { User } from '../../directory/directory.ts';
@@ -9,18 +10,34 @@ import { listMaildir, removeMessages } from '../../storage/maildir.ts';
 import { addUsage } from '../../storage/quota.ts';
 import type { MailboxSnapshot, MessageReader, MessageRef, Pop3Store } from './store.ts';
 
-class FileReader implements MessageReader {
-  constructor(private readonly fh: FileHandle) {}
+// Plain descriptors with the callback API: measurably cheaper per message than
+// FileHandle objects, which matters when a client RETRs thousands of small messages.
+function openFd(path: string): Promise<number> {
+  return new Promise((resolve, reject) => openCb(path, 'r', (e, fd) => (e ? reject(e) : resolve(fd))));
+}
 
-  async read(max: number): Promise<Buffer | null> {
+class FileReader implements MessageReader {
+  private eof = false;
+  private closed = false;
+
+  constructor(private readonly fd: number) {}
+
+  read(max: number): Promise<Buffer | null> {
+    if (this.eof) return Promise.resolve(null);
     // A fresh buffer per chunk: the socket keeps a reference until it is flushed.
     const buf = Buffer.allocUnsafe(max);
-    const { bytesRead } = await this.fh.read(buf, 0, max, null);
-    return bytesRead === 0 ? null : buf.subarray(0, bytesRead);
+    return new Promise((resolve, reject) => readCb(this.fd, buf, 0, max, null, (e, bytesRead) => {
+      if (e) return reject(e);
+      // A regular file reads short only at its end: skip the extra read that would return 0.
+      if (bytesRead < max) this.eof = true;
+      resolve(bytesRead === 0 ? null : buf.subarray(0, bytesRead));
+    }));
   }
 
   close(): Promise<void> {
-    return this.fh.close();
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    return new Promise((resolve, reject) => closeCb(this.fd, (e) => (e ? reject(e) : resolve())));
   }
 }
 
@@ -43,7 +60,7 @@ class MaildirSnapshot implements MailboxSnapshot {
       const path = this.paths.get(id);
       if (path === undefined) return null;
       try {
-        return new FileReader(await open(path, 'r'));
+        return new FileReader(await openFd(path));
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
         await this.refreshPaths();

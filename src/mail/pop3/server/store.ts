@@ -13,7 +13,10 @@ export interface MessageRef {
 
 /** Sequential reads of one message; the caller asks for bounded chunks. */
 export interface MessageReader {
-  /** Up to `max` bytes, or null at the end of the message. */
+  /**
+   * Up to `max` bytes, or null at the end of the message. Callers that know the size
+   * ask for one byte more than is left, so the end is seen without another read.
+   */
   read(max: number): Promise<Buffer | null>;
   close(): Promise<void>;
 }

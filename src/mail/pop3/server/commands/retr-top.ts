@@ -28,9 +28,11 @@ async function sendMessage(ctx: SessionContext, drop: Maildrop, n: number, bodyL
     // A small message leaves in one packet: status line, body and terminator corked together.
     ctx.cork();
     await ctx.write(formatReply(ok(top ? 'top of message follows' : `${found.msg.size} octets`)));
+    let left = found.msg.size;
     while (true) {
-      const chunk = await reader.read(CHUNK);
+      const chunk = await reader.read(left >= 0 && left < CHUNK ? left + 1 : CHUNK);
       if (!chunk) break;
+      left -= chunk.length;
       await ctx.write(stuffer.push(top ? top.push(chunk) : chunk));
       if (top?.done) break;
     }
@@ -38,7 +40,9 @@ async function sendMessage(ctx: SessionContext, drop: Maildrop, n: number, bodyL
     await ctx.write(end.length === MULTILINE_END.length ? MULTILINE_END : end);
   } finally {
     ctx.uncork();
-    await reader.close();
+    // Not awaited: the response is complete, and the next pipelined command need not
+    // wait a thread-pool round trip for the descriptor to close.
+    reader.close().catch((e: unknown) => ctx.event('pop3.close-failed', { error: (e as Error).message }));
   }
 }
 
