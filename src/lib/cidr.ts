@@ -31,14 +31,30 @@ export function normalizeIp(ip: string): string {
   return m?.[1] ?? ip;
 }
 
-/** Parses "a.b.c.d/n", "x::/n" or a bare address; throws with a reason on bad input. */
+/**
+ * Parses "a.b.c.d/n", "x::/n" or a bare address; throws with a reason on bad input.
+ * Strict on purpose: a truncated "10.0.0.0/" must not quietly become /0 (anyone
+ * could relay). IPv4-mapped networks (::ffff:a.b.c.d/n) become IPv4 networks, as
+ * clients' addresses are normalised the same way.
+ */
 export function parseCidr(text: string): Cidr {
-  const [ip = '', prefixText] = text.trim().split('/');
+  const parts = text.trim().split('/');
+  if (parts.length > 2) throw new Error(`"${text}": prefix length must be a single number after one "/"`);
+  const [rawIp = '', prefixText] = parts;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(rawIp);
+  const ip = mapped?.[1] ?? rawIp;
   const family = isIPv4(ip) ? 4 : isIPv6(ip) ? 6 : 0;
   if (family === 0) throw new Error(`"${text}" is not an IP network (expected a.b.c.d/n or an IPv6 prefix)`);
   const width = family === 4 ? 32 : 128;
-  const prefix = prefixText === undefined ? width : Number(prefixText);
-  if (!Number.isInteger(prefix) || prefix < 0 || prefix > width) {
+  if (prefixText !== undefined && !/^\d{1,3}$/.test(prefixText)) {
+    throw new Error(`"${text}": prefix length must be 0..${mapped ? 128 : width}`);
+  }
+  let prefix = prefixText === undefined ? width : Number(prefixText);
+  if (mapped && prefixText !== undefined) {
+    if (prefix < 96 || prefix > 128) throw new Error(`"${text}": prefix length of an IPv4-mapped network must be 96..128`);
+    prefix -= 96;
+  }
+  if (prefix < 0 || prefix > width) {
     throw new Error(`"${text}": prefix length must be 0..${width}`);
   }
   const value = family === 4 ? ipv4ToBigint(ip) : ipv6ToBigint(ip);

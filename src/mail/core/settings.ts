@@ -26,9 +26,9 @@ export const settingsSchema = z.object({
   /** Schema version of this file; migrations upgrade older files. */
   version: z.literal(1),
   /** The official mail host name (the VIP's name, S6): HELO, Received, Message-ID, DSNs. */
-  hostname: z.string().refine(isValidDomain, 'must be a valid host name'),
+  hostname: z.string().trim().toLowerCase().refine(isValidDomain, 'must be a valid host name'),
   /** The domain used for postmaster and for bounces when no other applies. */
-  primaryDomain: z.string().refine(isValidDomain, 'must be a valid domain name'),
+  primaryDomain: z.string().trim().toLowerCase().refine(isValidDomain, 'must be a valid domain name'),
   listen: z.object({
     /** Address every listener binds to: the VIP in a cluster (S14). */
     address: z.string().min(1).default('0.0.0.0'),
