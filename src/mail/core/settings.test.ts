@@ -71,6 +71,8 @@ test('each bad field is reported by its path', () => {
     ['negative port', { listen: { imaps: { port: -1 } } }, /^listen\.imaps\.port: /],
     ['unknown listener', { listen: { lmtp: { port: 24 } } }, /^listen: .*Unrecognized key.*"lmtp"/],
     ['empty bind address', { listen: { address: '' } }, /^listen\.address: /],
+    ['host name as bind address', { listen: { address: 'mail.example.com' } }, /^listen\.address: must be an IP address/],
+    ['bad source address', { queue: { sourceAddress: '10.0.0.300' } }, /^queue\.sourceAddress: must be an IP address/],
     ['bad relay network', { relay: { networks: ['10.0.0.0/8', 'bogus'] } }, /^relay\.networks\.1: "bogus" is not an IP network/],
     ['bad first network', { relay: { networks: ['192.168.0.0/33'] } }, /^relay\.networks\.0: .*prefix length must be 0\.\.32/],
     ['networks not a list', { relay: { networks: '10.0.0.0/8' } }, /^relay\.networks: /],

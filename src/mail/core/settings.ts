@@ -2,6 +2,7 @@
 // listeners, limits, relay networks, TLS files, queue and delivery policy.
 // Validation errors name the bad field, e.g. "listen.smtp.port: expected a number".
 import { z } from 'zod';
+import { isIP } from 'node:net';
 import { parseCidr } from '../../lib/cidr.ts';
 import { isValidDomain } from './address.ts';
 
@@ -31,7 +32,7 @@ export const settingsSchema = z.object({
   primaryDomain: z.string().trim().toLowerCase().refine(isValidDomain, 'must be a valid domain name'),
   listen: z.object({
     /** Address every listener binds to: the VIP in a cluster (S14). */
-    address: z.string().min(1).default('0.0.0.0'),
+    address: z.string().refine((a) => isIP(a) !== 0, 'must be an IP address (the VIP in a cluster; 0.0.0.0 for all)').default('0.0.0.0'),
     smtp: listener.default({ port: 25 }),
     submission: listener.default({ port: 587 }),
     submissions: listener.default({ port: 465 }),
@@ -94,7 +95,7 @@ export const settingsSchema = z.object({
     /** Parallel outbound deliveries. */
     concurrency: z.number().int().min(1).max(200).default(10),
     /** Local address outbound connections leave from (the VIP in a cluster). */
-    sourceAddress: z.string().nullable().default(null),
+    sourceAddress: z.string().refine((a) => isIP(a) !== 0, 'must be an IP address').nullable().default(null),
     /** Timeouts for one outbound SMTP conversation. */
     connectTimeoutSeconds: z.number().int().min(1).default(30),
     /** Only for tests and labs: deliver to this port instead of 25. */

@@ -1,6 +1,7 @@
 // The accounts database schema and its migrations. PRAGMA user_version holds the
 // schema version; each migration runs once, in a transaction, in order.
 import type { Database } from 'better-sqlite3';
+import { TandemError } from '../../lib/errors.ts';
 
 const MIGRATIONS: ReadonlyArray<{ version: number; description: string; sql: string }> = [
   {
@@ -58,7 +59,7 @@ export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 export function migrate(db: Database): { from: number; to: number } {
   const from = db.pragma('user_version', { simple: true }) as number;
   if (from > SCHEMA_VERSION) {
-    throw new Error(`accounts database has schema ${from}, newer than this Tandem (${SCHEMA_VERSION}): upgrade Tandem first`);
+    throw new TandemError('MAIL_ERR_SCHEMA_NEWER', 'not-possible', `accounts database has schema ${from}, newer than this Tandem (${SCHEMA_VERSION}): upgrade Tandem first`);
   }
   for (const m of MIGRATIONS) {
     if (m.version <= from) continue;
