@@ -103,6 +103,8 @@ export function startQueueRunner(ctx: MailContext, deps: QueueRunnerDeps): Queue
   function start(id: string): void {
     const p = deliverEntry(ctx, d, id).then((res) => {
       if (res.kind === 'busy') wakeAt(d.now() + BUSY_RETRY_MS, false);
+      // The scan that started this delivery skipped it as in flight: wake for its next attempt.
+      if (res.kind === 'retry') wakeAt(res.nextAttemptAt, false);
       // A DSN was just queued: deliver it now rather than at the next timer.
       if (res.kind === 'done' && res.dsnId) again = true;
       cooldown.delete(id);
