@@ -16,6 +16,8 @@ export interface SinkOptions {
   rcpt?: (address: string, session: SMTPServerSession) => string | null;
   tls?: { key: Buffer; cert: Buffer };
   auth?: { user: string; pass: string };
+  /** When true for a transaction's recipients, DATA is read but never answered (a peer that hangs). */
+  hold?: (to: string[]) => boolean;
 }
 
 export interface Sink {
@@ -24,6 +26,8 @@ export interface Sink {
   readonly messages: SinkMessage[];
   /** Every RCPT TO the sink saw, accepted or not. */
   readonly rcptSeen: string[];
+  /** Recipients of transactions whose DATA was held unanswered. */
+  readonly held: string[][];
   close(): Promise<void>;
 }
 
@@ -36,6 +40,7 @@ function replyError(text: string): Error {
 export async function startSink(opts: SinkOptions): Promise<Sink> {
   const messages: SinkMessage[] = [];
   const rcptSeen: string[] = [];
+  const held: string[][] = [];
   const server = new SMTPServer({
     secure: false,
     ...(opts.tls ? { key: opts.tls.key, cert: opts.tls.cert } : { hideSTARTTLS: true }),
@@ -56,6 +61,7 @@ export async function startSink(opts: SinkOptions): Promise<Sink> {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
+        if (opts.hold?.(session.envelope.rcptTo.map((r) => r.address))) { held.push(session.envelope.rcptTo.map((r) => r.address)); return; }
         messages.push({
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address),
@@ -73,7 +79,7 @@ export async function startSink(opts: SinkOptions): Promise<Sink> {
   });
   const port = (server.server.address() as AddressInfo).port;
   return {
-    host: opts.host, port, messages, rcptSeen,
+    host: opts.host, port, messages, rcptSeen, held,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
