@@ -100,13 +100,21 @@ function countDelivered(root: string): number {
   return n;
 }
 
+/** CPU seconds (user + system) the process has used so far. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 function peakRss(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : NaN;
 }
 
 async function startServer(root: string): Promise<{ child: ChildProcess; ports: Record<string, number> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '_smtp-server.ts'), root], {
+  // TANDEM_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server.
+  const extra = (process.env.TANDEM_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...extra, '--import', 'tsx', join(import.meta.dirname, '_smtp-server.ts'), root], {
     stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TANDEM_LOG_LEVEL: process.env.TANDEM_LOG_LEVEL ?? 'warn' },
   });
   const rl = createInterface({ input: child.stdout! });
@@ -117,7 +125,7 @@ async function startServer(root: string): Promise<{ child: ChildProcess; ports: 
   return { child, ports: (JSON.parse(line) as { ports: Record<string, number> }).ports };
 }
 
-interface Result { phase: string; accepted: number; delivered: number; p50: number; p99: number; rss: number; seconds: number }
+interface Result { phase: string; accepted: number; delivered: number; p50: number; p99: number; rss: number; seconds: number; cpu: number }
 
 async function phase(name: string, submission: boolean): Promise<Result> {
   const tmp = mkdtempSync(join(tmpdir(), 'tandem-bench-'));
@@ -140,6 +148,7 @@ async function phase(name: string, submission: boolean): Promise<Result> {
       let issued = 0;
       const next = () => (issued < MESSAGES ? issued++ : null);
       const latencies: number[] = [];
+      const cpu0 = cpuSeconds(child.pid!);
       const t0 = performance.now();
       await Promise.all(Array.from({ length: CONCURRENCY }, () => client(port, submission, next, latencies)));
       const acceptedAt = performance.now();
@@ -151,10 +160,11 @@ async function phase(name: string, submission: boolean): Promise<Result> {
       latencies.sort((a, b) => a - b);
       const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
       const rss = peakRss(child.pid!);
+      const cpu = cpuSeconds(child.pid!) - cpu0;
       return {
         phase: name, seconds: (acceptedAt - t0) / 1000,
         accepted: MESSAGES / ((acceptedAt - t0) / 1000), delivered: MESSAGES / ((deliveredAt - t0) / 1000),
-        p50: pct(0.5), p99: pct(0.99), rss,
+        p50: pct(0.5), p99: pct(0.99), rss, cpu: cpu / ((deliveredAt - t0) / 1000),
       };
     } finally {
       child.kill('SIGTERM');
@@ -167,8 +177,8 @@ async function phase(name: string, submission: boolean): Promise<Result> {
 
 const results = [await phase('MX (port smtp, plain)', false), await phase('submission (STARTTLS + AUTH)', true)];
 console.log(`\nSMTP bench: ${MESSAGES} messages of ${SIZE} bytes, ${CONCURRENCY} concurrent connections, ${USERS} local mailboxes, fsync on every 250\n`);
-const header = ['phase', 'time s', 'accepted msg/s', 'delivered msg/s', 'p50 ms', 'p99 ms', 'peak RSS MiB'];
-const rows = results.map((r) => [r.phase, r.seconds.toFixed(2), r.accepted.toFixed(0), r.delivered.toFixed(0), r.p50.toFixed(2), r.p99.toFixed(2), (r.rss / 1048576).toFixed(1)]);
+const header = ['phase', 'time s', 'accepted msg/s', 'delivered msg/s', 'p50 ms', 'p99 ms', 'peak RSS MiB', 'server CPU'];
+const rows = results.map((r) => [r.phase, r.seconds.toFixed(2), r.accepted.toFixed(0), r.delivered.toFixed(0), r.p50.toFixed(2), r.p99.toFixed(2), (r.rss / 1048576).toFixed(1), `${(r.cpu * 100).toFixed(0)}%`]);
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 const fmt = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
 console.log(fmt(header));

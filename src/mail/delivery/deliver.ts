@@ -58,6 +58,9 @@ export async function deliverMessage(deps: DeliveryDeps, env: DeliveryEnvelope, 
   for (const s of exp.skipped) deps.log.info({ event: 'delivery.target.skipped', address: s.address, reason: s.reply.text });
   const deliveredTo = new Set(headerValues(data, 'Delivered-To').map(bareAddress));
   const results = new Map<string, Reply | null>();
+  // Mailbox writes run at most MAILBOX_PARALLEL at once (a big list must not open
+  // hundreds of files together); the queue writes run beside them.
+  const stores: Array<() => Promise<void>> = [];
   const tasks: Array<Promise<void>> = [];
   let queued = false;
   const groupData = exp.groups.map((g) => (g.list ? editHeaders(data, listHeaderEdit(g.list)) : data));
@@ -70,7 +73,7 @@ export async function deliverMessage(deps: DeliveryDeps, env: DeliveryEnvelope, 
         results.set(key, REPLIES.alreadyDelivered(user.address));
         continue;
       }
-      tasks.push(storeCopy(deps, user, group.sender, copy).then((r) => { results.set(key, r); }));
+      stores.push(() => storeCopy(deps, user, group.sender, copy).then((r) => { results.set(key, r); }));
     }
     if (group.remotes.length === 0) return;
     const byAddress = new Map(env.recipients.map((r) => [r.address, r]));
@@ -98,6 +101,7 @@ export async function deliverMessage(deps: DeliveryDeps, env: DeliveryEnvelope, 
       },
     ));
   });
+  tasks.push(runLimited(stores, MAILBOX_PARALLEL));
   await Promise.all(tasks);
   if (queued) deps.onRemoteQueued?.();
 
@@ -130,19 +134,32 @@ export async function deferToQueue(deps: DeliveryDeps, sender: string, recipient
   }
 }
 
+const MAILBOX_PARALLEL = 32;
+
+/** Runs the jobs with at most `limit` in flight. */
+async function runLimited(jobs: ReadonlyArray<() => Promise<void>>, limit: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) await jobs[next++]!();
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
+}
+
 /** Stores one copy in a user's INBOX with Return-Path and Delivered-To; null = stored. */
 async function storeCopy(deps: DeliveryDeps, user: User, sender: string, data: Buffer): Promise<Reply | null> {
   const root = deps.layout.maildir(user.domain, user.local);
-  const copy = prependHeaders(data, [`Return-Path: <${sender}>`, `Delivered-To: ${user.address}`]);
+  // The per-copy fields are written in front of the shared bytes, never copied with them.
+  const head = prependHeaders(Buffer.alloc(0), [`Return-Path: <${sender}>`, `Delivered-To: ${user.address}`]);
+  const size = head.length + data.length;
   try {
     if (user.quotaBytes > 0) {
       const usage = await readUsage(root, user.quotaBytes);
-      if (exceedsQuota(usage, user.quotaBytes, copy.length)) {
-        deps.log.info({ event: 'delivery.quota.exceeded', user: user.address, used: usage.bytes, quota: user.quotaBytes, size: copy.length });
+      if (exceedsQuota(usage, user.quotaBytes, size)) {
+        deps.log.info({ event: 'delivery.quota.exceeded', user: user.address, used: usage.bytes, quota: user.quotaBytes, size });
         return deps.settings.delivery.quotaExceeded === 'reject' ? REPLIES.quotaPerm(user.address) : REPLIES.quotaTemp(user.address);
       }
     }
-    const msg = await deliverToMaildir(root, copy);
+    const msg = await deliverToMaildir(root, (async function* () { yield head; yield data; })());
     if (user.quotaBytes > 0) await addUsage(root, { bytes: msg.size, count: 1 });
     deps.log.debug({ event: 'delivery.stored', user: user.address, file: msg.filename });
     return null;

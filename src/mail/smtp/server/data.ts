@@ -18,8 +18,12 @@ type Done = (err?: Error | null, message?: string) => void;
 
 type Notify = NonNullable<EnvelopeRecipient['notify']>;
 
-/** Receives the stream into memory, or says why it could not. */
-function collect(stream: SMTPServerDataStream, shared: SmtpShared, timeoutMs: number, onTimeout: () => void): Promise<Buffer | Reply | 'gone'> {
+/**
+ * Receives the stream into memory, or says why it could not. A received message keeps
+ * its share of the memory budget until the caller gives it back (after delivery, since
+ * the copies made on the way count too).
+ */
+function collect(stream: SMTPServerDataStream, shared: SmtpShared, timeoutMs: number, onTimeout: () => void): Promise<{ data: Buffer; held: number } | Reply | 'gone'> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let held = 0;
@@ -29,6 +33,7 @@ function collect(stream: SMTPServerDataStream, shared: SmtpShared, timeoutMs: nu
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      if (Buffer.isBuffer(v)) return resolve({ data: v, held });
       shared.budget.give(held);
       held = 0;
       resolve(v);
@@ -97,11 +102,11 @@ export function dataHook(shared: SmtpShared, server: () => TandemSmtpServer): Pi
       };
       collect(stream, shared, limits.dataTimeoutSeconds * 1000, onTimeout).then(async (got) => {
         if (got === 'gone') return done(smtpError(REPLIES.storageFailure(id)));
-        if (!Buffer.isBuffer(got)) {
+        if (!('data' in got)) {
           ctx.log.info({ event: 'smtp.data.rejected', session: session.id, reason: got.text });
           return done(smtpError(got));
         }
-        const reply = await receive(session, got, id);
+        const reply = await receive(session, got.data, id).finally(() => shared.budget.give(got.held));
         done(reply.code < 300 ? null : smtpError(reply), `${reply.enhanced} ${reply.text}`);
       }).catch((err: unknown) => {
         const ref = errorId();
