@@ -43,7 +43,7 @@ export function registerQueueCommands(mail: Command): void {
 
   queue.command('list')
     .description('list queued messages: age, sender, recipient counts, next attempt, last result')
-    .requiredOption('--data <dir>', 'data volume directory')
+    .requiredOption('--data <dir>', 'data volume directory (default: $TANDEM_DATA)', process.env.TANDEM_DATA)
     .option('--json', 'print JSON')
     .action(action(async (opts: { data: string; json?: boolean }) => {
       const { layout } = await openVolume(opts.data);
@@ -63,7 +63,7 @@ export function registerQueueCommands(mail: Command): void {
   queue.command('show')
     .description('show one queued message: envelope, each recipient\'s state, message headers')
     .argument('<id>', 'queue id (from "queue list")')
-    .requiredOption('--data <dir>', 'data volume directory')
+    .requiredOption('--data <dir>', 'data volume directory (default: $TANDEM_DATA)', process.env.TANDEM_DATA)
     .option('--json', 'print JSON')
     .action(action(async (id: string, opts: { data: string; json?: boolean }) => {
       const { layout } = await openVolume(opts.data);
@@ -87,7 +87,7 @@ export function registerQueueCommands(mail: Command): void {
   queue.command('flush')
     .description('make every queued message (or one) due now and wake the queue runner')
     .argument('[id]', 'only this queue id')
-    .requiredOption('--data <dir>', 'data volume directory')
+    .requiredOption('--data <dir>', 'data volume directory (default: $TANDEM_DATA)', process.env.TANDEM_DATA)
     .action(action(async (id: string | undefined, opts: { data: string }) => {
       const { layout } = await openVolume(opts.data);
       const r = await flushQueue(layout.queueDir, id ?? null).catch((err: Error) => { throw new CliError(err.message); });
@@ -97,7 +97,7 @@ export function registerQueueCommands(mail: Command): void {
   queue.command('delete')
     .description('remove a message from the queue (with --bounce, send the sender a DSN first)')
     .argument('<id>', 'queue id (from "queue list")')
-    .requiredOption('--data <dir>', 'data volume directory')
+    .requiredOption('--data <dir>', 'data volume directory (default: $TANDEM_DATA)', process.env.TANDEM_DATA)
     .option('--bounce', 'fail its pending recipients and send the sender a delivery status notification')
     .action(action(async (id: string, opts: { data: string; bounce?: boolean }) => {
       const { layout, settings } = await openVolume(opts.data);
