@@ -76,16 +76,17 @@ test('nodemailer: implicit TLS with AUTH LOGIN, and STARTTLS with AUTH PLAIN', a
   }
 });
 
-test('without TLS, AUTH is refused with 538 5.7.11 when plaintext is not allowed, on submission and MX', async () => {
+test('without TLS, AUTH is neither advertised nor accepted (538 5.7.11) when plaintext is not allowed, on submission and MX', async () => {
   for (const port of [strict.svc.ports.submission!, strict.svc.ports.smtp!]) {
     const c = await RawClient.open(port);
     try {
       const ehlo = await c.hello();
       assert.match(ehlo, /250-STARTTLS/);
+      assert.doesNotMatch(ehlo, /AUTH/, 'AUTH is not advertised before TLS');
       assert.equal(status(await c.authPlain('alice@demo.test', 'wonderland')), '538 5.7.11');
       assert.equal(status(await c.cmd('AUTH LOGIN')), '538 5.7.11');
       assert.equal((await c.startTls()).slice(0, 3), '220');
-      await c.cmd('EHLO client.test');
+      assert.match(await c.cmd('EHLO client.test'), /250-AUTH PLAIN LOGIN/);
       assert.equal(status(await c.authPlain('alice@demo.test', 'wonderland')), '235 2.7.0');
     } finally {
       c.end();

@@ -41,3 +41,13 @@ test('stray lines that are not fields are kept verbatim', () => {
   assert.deepEqual(parseHeaderFields(odd).map((f) => f.name), ['Subject']);
   assert.equal(editHeaders(odd, { remove: ['Subject'] }).toString(), 'From x Mon\r\n\r\nb');
 });
+
+test('a header block over MAX_HEADER_SCAN is read and edited only in its first part, quickly', () => {
+  const big = Buffer.concat([Buffer.from('Received: early\r\n'), Buffer.from(`X-Filler: ${'x'.repeat(70)}\r\n`.repeat(400_000)), Buffer.from('Received: late\r\n\r\nbody')]);
+  const t0 = performance.now();
+  assert.deepEqual(headerValues(big, 'Received'), ['early']);
+  const edited = editHeaders(big, { add: ['A: b'] });
+  assert.ok(performance.now() - t0 < 1000);
+  assert.equal(edited.length, big.length + 'A: b\r\n'.length);
+  assert.ok(edited.toString('latin1').endsWith('Received: late\r\n\r\nbody'));
+});

@@ -26,9 +26,23 @@ interface Segment { readonly raw: string; readonly field: HeaderField | null }
 
 const FIELD_NAME = /^[\x21-\x39\x3b-\x7e]+[ \t]*$/;
 
-/** Splits the header block into segments (fields, or stray lines kept verbatim) and the separator. */
+/**
+ * Header bytes looked at. Real header blocks are a few KiB; a pathological message
+ * (megabytes without a blank line) must not stall the process for every client, so
+ * fields past this point are neither seen nor changed (they are kept verbatim).
+ */
+export const MAX_HEADER_SCAN = 1024 * 1024;
+
+/**
+ * Splits the header block into segments (fields, or stray lines kept verbatim), the
+ * separator line, and the offset where the untouched rest of the message starts.
+ */
 function segments(data: Buffer): { segs: Segment[]; separator: string; end: number } {
-  const end = headerEnd(data);
+  let end = headerEnd(data);
+  if (end > MAX_HEADER_SCAN) {
+    const cut = data.lastIndexOf(0x0a, MAX_HEADER_SCAN - 1);
+    end = cut >= 0 ? cut + 1 : 0;
+  }
   const text = data.subarray(0, end).toString('latin1');
   const lines = text.split(/(?<=\n)/);
   let separator = '';

@@ -3,8 +3,9 @@
 //     5.1.1); our replies carry their own ("550 5.2.1 ..." is a disabled mailbox), so a
 //     reply text that starts with an enhanced code sets it.
 //  2. AUTH without TLS. The library allows it for every client or none; we allow it
-//     only from loopback when auth.allowPlaintextOnLoopback is set, and refuse it
-//     (538 5.7.11) before any credential is looked at.
+//     only from loopback when auth.allowPlaintextOnLoopback is set. Other clients do
+//     not see AUTH in EHLO before STARTTLS (like Postfix's smtpd_tls_auth_only), and
+//     an AUTH they send anyway is refused (538 5.7.11) before any credential is read.
 // Tests assert on exact reply lines, so a library change here shows up at once.
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -19,6 +20,9 @@ class TandemConnection extends SMTPConnection {
   declare _server: TandemSmtpServer;
 
   override send(code: number, data?: string | string[] | null, context?: string | false): void {
+    if (Array.isArray(data) && code === 250 && !this.plaintextAuthOk()) {
+      data = data.filter((line) => !line.startsWith('AUTH '));
+    }
     const m = typeof data === 'string' ? ENHANCED_PREFIX.exec(data) : null;
     if (m) return super.send(code, m[2], m[1]);
     return super.send(code, data, context);
@@ -29,8 +33,13 @@ class TandemConnection extends SMTPConnection {
     return super._getEnhancedStatusCode(code, context);
   }
 
+  /** AUTH may proceed on this connection as far as TLS is concerned. */
+  private plaintextAuthOk(): boolean {
+    return this.secure || this._server.plaintextAuthAllowed(this.remoteAddress);
+  }
+
   override handler_AUTH(command: Buffer, callback: () => void): void {
-    if (!this.secure && !this._server.plaintextAuthAllowed(this.remoteAddress)) {
+    if (!this.plaintextAuthOk()) {
       const r = REPLIES.encryptionRequired();
       this.send(r.code, formatReply(r).slice(4));
       return callback();
