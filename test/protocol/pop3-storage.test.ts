@@ -3,7 +3,7 @@
 // QUIT, bounded memory for huge messages, and shutdown without applying deletions.
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, mkdirSync, unlinkSync, readFileSync } from 'node:fs';
+import { rmSync, mkdirSync, unlinkSync, readFileSync, readdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -136,6 +136,33 @@ test('RETR streams a 32 MiB message with bounded memory while the client reads s
   assert.equal(header, `+OK ${body.length} octets`);
   assert.equal(hash.digest('hex'), createHash('sha256').update(readFileSync(m.path)).digest('hex'));
   c.end();
+});
+
+test('pipelined RETRs read ahead, and a client that vanishes mid-pipeline leaks no descriptors', async () => {
+  for (let i = 1; i <= 20; i++) await f.deliver('alice', `Subject: ${i}\n\n${'x'.repeat(i * 100)}\n`);
+  const openFds = (): number => readdirSync('/proc/self/fd').length;
+  const c = await session();
+  const fdsBefore = openFds();
+  c.send(Array.from({ length: 20 }, (_, i) => `RETR ${i + 1}\r\n`).join(''));
+  const seen = new Set<number>();
+  for (let i = 1; i <= 20; i++) {
+    const size = Number(/^\+OK (\d+) octets$/.exec((await c.line())!)?.[1]);
+    const body = await c.body();
+    const k = Number(body[0]?.slice('Subject: '.length));
+    assert.equal(body[2], 'x'.repeat(k * 100), `message ${i} is whole`);
+    assert.equal(size, `Subject: ${k}\r\n\r\n${'x'.repeat(k * 100)}\r\n`.length);
+    seen.add(k);
+  }
+  assert.equal(seen.size, 20, 'each message once');
+  c.send('RETR 1\r\nRETR 2\r\nRETR 3\r\n');
+  c.end();
+  let fds = openFds();
+  for (let i = 0; i < 100 && fds > fdsBefore - 1; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    fds = openFds();
+  }
+  // The client's own socket is gone too, hence one less than before.
+  assert.equal(fds, fdsBefore - 1, 'every message file and the server socket were closed');
 });
 
 test('closing the service sends -ERR [SYS/TEMP] and drops the pending deletions of open sessions', async () => {

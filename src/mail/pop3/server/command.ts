@@ -36,10 +36,14 @@ export interface SessionContext {
   readonly id: string;
   readonly remoteAddress: string;
   readonly secure: boolean;
+  /** The client is gone: stop producing output. */
+  readonly closed: boolean;
   readonly deps: SessionDeps;
   reply(reply: Reply): Promise<void>;
   /** Raw response bytes (multi-line bodies); waits when the socket buffer is full. */
   write(data: Buffer | string): Promise<void>;
+  /** The next pipelined line if it has already arrived, without consuming it. */
+  peekLine(): string | null;
   cork(): void;
   uncork(): void;
   /** The next client line, for SASL continuations; null if the client went away. */

@@ -105,6 +105,12 @@ export class Pop3Connection {
     });
   }
 
+  /** The next queued line, if one has arrived (for read-ahead); not consumed. */
+  peekLine(): string | null {
+    const ev = this.queue[0];
+    return ev?.kind === 'line' ? ev.line : null;
+  }
+
   /** Asks the session to stop at its next command boundary (service shutdown). */
   requestShutdown(): void {
     this.shutdownRequested = true;

@@ -1,15 +1,20 @@
 // The session's view of the maildrop (RFC 1939 sections 5-6): message numbers fixed at
-// login, messages marked deleted but kept until QUIT, RSET unmarking them. Pure: the
-// store behind the snapshot is only touched by the commands that read or remove.
+// login, messages marked deleted but kept until QUIT, RSET unmarking them. No I/O of
+// its own: the store behind the snapshot is touched only by the read and remove paths.
 import { err, type Reply } from '../proto/reply.ts';
+import { ReadAhead } from './read-ahead.ts';
 import type { MailboxSnapshot, MessageRef } from './store.ts';
 
 export type Lookup = { readonly ok: true; readonly msg: MessageRef } | { readonly ok: false; readonly reply: Reply };
 
 export class Maildrop {
   private readonly deleted = new Set<number>();
+  /** For pipelined RETR; closed by the session when it ends (see session.ts). */
+  readonly readAhead: ReadAhead;
 
-  constructor(readonly snapshot: MailboxSnapshot) {}
+  constructor(readonly snapshot: MailboxSnapshot) {
+    this.readAhead = new ReadAhead(snapshot);
+  }
 
   /** Finds message `n` (1-based); deleted and unknown numbers give the RFC's -ERR. */
   lookup(n: number): Lookup {

@@ -9,7 +9,7 @@ import { isArgError, splitCommand } from '../proto/args.ts';
 import { err, formatReply, ok, type Reply } from '../proto/reply.ts';
 import type { SessionContext, SessionDeps } from './command.ts';
 import type { Pop3Connection } from './connection.ts';
-import { heldLock, INITIAL_STATE, stateName, type Pop3State } from './state.ts';
+import { INITIAL_STATE, releaseState, stateName, type Pop3State } from './state.ts';
 import { COMMANDS } from './table.ts';
 
 /** How a line ended up; `close` ends the session after its reply. */
@@ -45,9 +45,11 @@ export class Pop3Session {
       id: this.id,
       remoteAddress: conn.remoteAddress,
       get secure() { return conn.secure; },
+      get closed() { return conn.isClosed; },
       deps,
       reply: (reply: Reply) => this.write(formatReply(reply)),
       write: (data: Buffer | string) => this.write(data),
+      peekLine: () => conn.peekLine(),
       cork: () => conn.cork(),
       uncork: () => conn.uncork(),
       readLine: async () => {
@@ -91,8 +93,8 @@ export class Pop3Session {
       this.deps.log.error({ event: 'pop3.session.error', session: this.id, errorId: errorId(), err: e });
     } finally {
       // RFC 1939 section 6: without QUIT the UPDATE state is never entered, so marked
-      // messages stay; only the lock goes.
-      heldLock(this.state)?.release();
+      // messages stay; only the lock (and any read-ahead) goes.
+      releaseState(this.state);
       await this.conn.close();
       this.event('pop3.disconnect', { state: this.state.kind });
     }

@@ -25,12 +25,20 @@ export function stateName(state: Pop3State): string {
   }
 }
 
-/** The mailbox lock a state holds, so every way out of a session can release it. */
-export function heldLock(state: Pop3State): MailboxLock | null {
+/**
+ * Releases what a state holds (the maildrop lock, a read-ahead message), so every way
+ * out of a session can call it. Marked deletions are not applied here: only QUIT does.
+ */
+export function releaseState(state: Pop3State): void {
   switch (state.kind) {
-    case 'authorization': return null;
+    case 'authorization':
+      return;
     case 'transaction':
-    case 'update': return state.lock;
-    default: return assertNever(state, 'POP3 state');
+    case 'update':
+      state.maildrop.readAhead.dispose();
+      state.lock.release();
+      return;
+    default:
+      assertNever(state, 'POP3 state');
   }
 }
