@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync, utimesSync, existsSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
 import { simpleParser } from 'mailparser';
 import { makeTestVolume, type TestVolume } from '../helpers/volume.ts';
 import type { SettingsInput } from '../../src/mail/core/settings.ts';
@@ -75,6 +76,28 @@ test('a message to a remote domain goes to its MX, arrives byte for byte, and le
     assert.deepEqual(h.mxLookups, ['example.net']);
     assert.deepEqual(readdirSync(h.vol.layout.queueDir).filter((f) => !f.startsWith('.')), [], 'no files left behind');
   } finally {
+    await h.close();
+  }
+});
+
+test('the next MX is tried when the preferred one refuses the session; queue.sourceAddress binds the client', async () => {
+  const h = await harness({ host: '127.0.0.12' }, { queue: { sourceAddress: '127.0.0.13' } }, () => [
+    { exchange: '127.0.0.12', priority: 20 },
+    { exchange: '127.0.0.11', priority: 10 },
+  ]);
+  // The preferred MX greets with 554 (RFC 5321 3.1: "no SMTP service here") and hangs up.
+  let refused = 0;
+  const busy = createServer((sock) => { refused++; sock.end('554 5.3.2 no service here\r\n'); });
+  await new Promise<void>((resolve) => busy.listen(h.sink.port, '127.0.0.11', resolve));
+  try {
+    await enqueueMessage(h.vol.layout.queueDir, { sender: 'alice@demo.test', recipients: ['bob@example.net'], data: MSG });
+    h.runner.kick();
+    await eventually(queueEmpty(h), 'delivered through the second MX');
+    assert.equal(refused, 1, 'the preferred MX was tried first');
+    assert.equal(h.sink.messages.length, 1);
+    assert.equal(h.sink.messages[0]?.remoteAddress, '127.0.0.13');
+  } finally {
+    await new Promise((resolve) => busy.close(resolve));
     await h.close();
   }
 });

@@ -38,9 +38,11 @@ export interface HostResult {
   readonly outcomes: Map<string, AttemptOutcome>;
 }
 
-type SmtpError = Error & { code?: string; responseCode?: number; response?: string; recipient?: string; rejectedErrors?: SmtpError[] };
+type SmtpError = Error & { code?: string; command?: string; responseCode?: number; response?: string; recipient?: string; rejectedErrors?: SmtpError[] };
 
 const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'EGREETING']);
+/** nodemailer's `command` for failures before the mail transaction started. */
+const SESSION_COMMANDS = new Set(['CONN', 'EHLO', 'HELO', 'STARTTLS']);
 
 /** Maps a nodemailer error to an outcome: a reply when the server spoke, else network/timeout. */
 export function outcomeFromError(err: SmtpError): AttemptOutcome {
@@ -125,8 +127,11 @@ export async function sendViaHost(target: SmtpTarget, opts: SmtpClientOptions, f
       const perRecipient = new Map((err.rejectedErrors ?? []).filter((r) => r.recipient).map((r) => [r.recipient!, outcomeFromError(r)]));
       const common = outcomeFromError(err);
       for (const rcpt of to) outcomes.set(rcpt, perRecipient.get(rcpt) ?? common);
-      // Only a failure before the peer answered for the recipients makes the next MX worth trying.
-      const hostFailed = perRecipient.size === 0 && (common.kind !== 'reply' || (common.code >= 400 && common.code < 500 && err.code !== 'EMESSAGE'));
+      // Only a failure before the peer answered for the recipients makes the next MX worth
+      // trying: no connection, a refused session (even "554 no service", RFC 5321 3.1), or a
+      // 4xx to MAIL FROM. A reply to RCPT or DATA is the domain's answer.
+      const atSession = SESSION_COMMANDS.has(err.command ?? 'CONN');
+      const hostFailed = perRecipient.size === 0 && (common.kind !== 'reply' || atSession || (common.code < 500 && err.command === 'MAIL FROM'));
       return { mta: target.host, tls: false, hostFailed, outcomes };
     }
   }
