@@ -49,6 +49,10 @@ export function outcomeFromError(err: SmtpError): AttemptOutcome {
   // A rejected login is our configuration's fault, not the message's: retry (Postfix's
   // smtp_sasl_auth_soft_bounce) so mail waits while the operator fixes the password.
   if (err.code === 'EAUTH') return { kind: 'network', error: `authentication failed: ${err.response ?? err.message}` };
+  // The peer's EHLO SIZE is below the message: it will never take it (RFC 1870).
+  if (err.code === 'EMESSAGE' && !err.responseCode && /larger than allowed/.test(err.message)) {
+    return { kind: 'reply', code: 552, text: `5.3.4 ${err.message}` };
+  }
   if (err.responseCode && err.response) {
     const text = err.response.replace(/^\d{3}[ -]?/, '');
     return { kind: 'reply', code: err.responseCode, text };
