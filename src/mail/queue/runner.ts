@@ -40,7 +40,7 @@ const SWEEP_EVERY_MS = 60_000;
 
 export function startQueueRunner(ctx: MailContext, deps: QueueRunnerDeps): QueueRunner {
   const queueDir = ctx.layout.queueDir;
-  const log = ctx.log.child({ component: 'queue' });
+  const log = ctx.log;
   const d: DeliveryDeps = {
     deliverLocal: deps.deliverLocal,
     resolveMx: deps.resolveMx ?? defaultResolveMx(),
