@@ -3,7 +3,7 @@
 // detection, partly failed messages, and deliverLocal() for the queue runner.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHarness, transaction, status, RawClient, type Harness } from './smtp-harness.ts';
 import { deliverLocal } from '../../src/mail/delivery/local.ts';
@@ -190,4 +190,20 @@ test('deliverLocal() for the queue runner: one result per recipient, copies dura
   const m = (await find(h, 'bob@demo.test', 'local bounce'))!;
   assert.match(m, /^Return-Path: <>\r\nDelivered-To: bob@demo\.test\r\nReceived: by mail\.demo\.test \(Tandem\) with LOCAL id /);
   assert.equal((await h.inbox('alice@demo.test')).filter((x) => x.includes('local bounce')).length, 1, 'alice reached twice gets one copy');
+});
+
+test('when the queue cannot be written, a message that needs it gets 451 4.3.0 (retry), never a 250 that would lose a copy', async () => {
+  const x = await startHarness();
+  try {
+    x.vol.directory.addAlias('fwd@demo.test', ['alice@demo.test', 'ext@example.net']);
+    // Root ignores permissions, so make the queue unusable by putting a file in its place.
+    rmSync(x.vol.layout.queueDir, { recursive: true });
+    writeFileSync(x.vol.layout.queueDir, 'not a directory');
+    const r = await send(x, 'sender@example.org', ['fwd@demo.test'], 'Subject: queue broken\r\n\r\nx\r\n');
+    assert.equal(status(r.at(-1)!), '451 4.3.0');
+    const local = await send(x, 'sender@example.org', ['bob@demo.test'], 'Subject: local only\r\n\r\nx\r\n');
+    assert.equal(status(local.at(-1)!), '250 2.0.0', 'purely local mail does not need the queue');
+  } finally {
+    await x.close();
+  }
 });

@@ -47,12 +47,21 @@ function bareAddress(value: string): string {
  * are queued for retry or bounced here; the caller decides what to do about
  * recipients that failed as a whole.
  */
-export async function deliverMessage(deps: DeliveryDeps, env: DeliveryEnvelope, data: Buffer): Promise<Outcome> {
+export interface DeliveryResult extends Outcome {
+  /**
+   * False when a stranded copy could be neither queued for retry nor bounced (the
+   * queue is not writable). The caller must then not acknowledge the message: a
+   * retry may duplicate copies, but a 250 would lose these.
+   */
+  readonly settled: boolean;
+}
+
+export async function deliverMessage(deps: DeliveryDeps, env: DeliveryEnvelope, data: Buffer): Promise<DeliveryResult> {
   const addresses = env.recipients.map((r) => r.address);
   const hops = headerValues(data, 'Received').length;
   if (hops > deps.settings.delivery.maxHops) {
     const reply = REPLIES.tooManyHops(hops, deps.settings.delivery.maxHops);
-    return { recipients: addresses.map((r) => ({ recipient: r, ok: false, reply })), stranded: [] };
+    return { recipients: addresses.map((r) => ({ recipient: r, ok: false, reply })), stranded: [], settled: true };
   }
   const exp = expandRecipients(addresses, { lookup: (a) => deps.directory.resolve(a), sender: env.sender });
   for (const s of exp.skipped) deps.log.info({ event: 'delivery.target.skipped', address: s.address, reason: s.reply.text });
@@ -106,15 +115,16 @@ export async function deliverMessage(deps: DeliveryDeps, env: DeliveryEnvelope, 
   if (queued) deps.onRemoteQueued?.();
 
   const outcome = summarize(addresses, exp, results);
+  let settled = true;
   // Copies that failed while their recipient (or list) still got the message.
   for (const [i, group] of exp.groups.entries()) {
     const mine = outcome.stranded.filter((x) => x.group === i);
     const temp = mine.filter((x) => isTemporary(x.reply)).map((x) => x.address);
     const perm = mine.filter((x) => !isTemporary(x.reply)).map((x) => ({ recipient: x.address, reply: x.reply }));
-    if (temp.length > 0) await deferToQueue(deps, group.sender, temp, groupData[i]!);
-    if (perm.length > 0) await sendBounce(deps, { to: group.sender, failures: perm, original: groupData[i]! });
+    if (temp.length > 0) settled = (await deferToQueue(deps, group.sender, temp, groupData[i]!)) && settled;
+    if (perm.length > 0) settled = (await sendBounce(deps, { to: group.sender, failures: perm, original: groupData[i]! })) && settled;
   }
-  return outcome;
+  return { ...outcome, settled };
 }
 
 /**
@@ -178,17 +188,27 @@ export interface BounceRequest {
   readonly envid?: string;
 }
 
-/** Sends a DSN with the null sender (so it can never bounce again). Never throws. */
-export async function sendBounce(deps: DeliveryDeps, req: BounceRequest): Promise<void> {
-  if (req.to === '' || req.failures.length === 0) return;
+/**
+ * Sends a DSN with the null sender (so it can never bounce again). A bounce that meets
+ * a temporary failure is queued for retry; one that fails permanently is dropped and
+ * logged (there is nobody left to tell). Never throws; false when it could be neither
+ * delivered nor queued.
+ */
+export async function sendBounce(deps: DeliveryDeps, req: BounceRequest): Promise<boolean> {
+  if (req.to === '' || req.failures.length === 0) return true;
   const now = new Date();
   const token = `${now.getTime().toString(36)}${randomBytes(6).toString('hex')}`;
   const dsn = buildBounce({ hostname: deps.settings.hostname, ...req, arrival: now, now, token });
   const received = `Received: by ${deps.settings.hostname} (Tandem) id ${token}; ${now.toUTCString().replace('GMT', '+0000')}`;
+  const data = prependHeaders(dsn, [received]);
   try {
-    const out = await deliverMessage(deps, { sender: '', recipients: [{ address: req.to }] }, prependHeaders(dsn, [received]));
-    deps.log.info({ event: 'delivery.bounce.sent', to: req.to, ok: out.recipients[0]?.ok, failures: req.failures.length });
+    const out = await deliverMessage(deps, { sender: '', recipients: [{ address: req.to }] }, data);
+    const r = out.recipients[0]!;
+    deps.log.info({ event: 'delivery.bounce.sent', to: req.to, ok: r.ok, reason: r.ok ? undefined : r.reply.text, failures: req.failures.length });
+    if (!r.ok && isTemporary(r.reply)) return deferToQueue(deps, '', [req.to], data);
+    return out.settled;
   } catch (err) {
     deps.log.error({ event: 'delivery.bounce.failed', to: req.to, err });
+    return false;
   }
 }

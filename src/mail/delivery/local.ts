@@ -28,6 +28,10 @@ export async function deliverLocal(
   const id = randomBytes(6).toString('hex');
   const received = `Received: by ${ctx.settings.hostname} (Tandem) with LOCAL id ${id}; ${new Date().toUTCString().replace('GMT', '+0000')}`;
   const outcome = await deliverMessage(ctx, { sender: envelope.sender, recipients: envelope.recipients.map((address) => ({ address })) }, prependHeaders(data, [received]));
+  if (!outcome.settled) {
+    // A copy could not be queued: have the runner retry everything (duplicates over loss).
+    return envelope.recipients.map((recipient) => ({ recipient, ok: false, code: 451, message: `4.3.0 local delivery incomplete (${id}); will retry` }));
+  }
   return outcome.recipients.map((r) => ({
     recipient: r.recipient,
     ok: r.ok,

@@ -76,17 +76,19 @@ function collect(stream: SMTPServerDataStream, shared: SmtpShared, timeoutMs: nu
 async function settleFailed(
   shared: SmtpShared, failed: ReadonlyArray<{ recipient: string; reply: Reply }>, recipients: readonly EnvelopeRecipient[],
   sender: string, data: Buffer, ret: 'FULL' | 'HDRS' | undefined, envid: string | undefined,
-): Promise<void> {
+): Promise<boolean> {
+  let settled = true;
   const temp = failed.filter((f) => isTemporary(f.reply)).map((f) => f.recipient);
-  if (temp.length > 0) await deferToQueue(shared.deps, sender, temp, data);
+  if (temp.length > 0) settled = await deferToQueue(shared.deps, sender, temp, data);
   const wantsBounce = (rcpt: string) => (recipients.find((r) => r.address === rcpt)?.notify ?? ['FAILURE']).includes('FAILURE');
   const bounce = failed.filter((f) => !isTemporary(f.reply) && wantsBounce(f.recipient)).map((f) => {
     const orcpt = recipients.find((r) => r.address === f.recipient)?.orcpt;
     return { recipient: f.recipient, reply: f.reply, ...(orcpt ? { orcpt } : {}) };
   });
   if (sender !== '' && bounce.length > 0) {
-    await sendBounce(shared.deps, { to: sender, failures: bounce, original: data, ...(ret ? { ret } : {}), ...(envid ? { envid } : {}) });
+    settled = (await sendBounce(shared.deps, { to: sender, failures: bounce, original: data, ...(ret ? { ret } : {}), ...(envid ? { envid } : {}) })) && settled;
   }
+  return settled;
 }
 
 export function dataHook(shared: SmtpShared, server: () => TandemSmtpServer): Pick<SMTPServerOptions, 'onData'> {
@@ -146,8 +148,12 @@ export function dataHook(shared: SmtpShared, server: () => TandemSmtpServer): Pi
       ...(dsn?.envid ? { envid: dsn.envid } : {}),
       receivedFrom: `${session.hostNameAppearsAs || 'unknown'} [${session.remoteAddress}]`,
     }, data);
-    const decision = decideDataReply(outcome.recipients, id);
-    if (decision.reply.code < 300) await settleFailed(shared, decision.failed, recipients, sender, data, ret, dsn?.envid ?? undefined);
+    let decision = decideDataReply(outcome.recipients, id);
+    if (decision.reply.code < 300) {
+      const settled = outcome.settled && (await settleFailed(shared, decision.failed, recipients, sender, data, ret, dsn?.envid ?? undefined));
+      // Something could not be queued: better a retry with duplicates than a lost copy.
+      if (!settled) decision = { reply: REPLIES.storageFailure(id), failed: [] };
+    }
     ctx.log.info({
       event: 'smtp.message', id, session: session.id, sender, size: data.length,
       recipients: outcome.recipients.map((r) => `${r.recipient}=${r.ok ? 'ok' : r.reply.code}`), reply: decision.reply.code,
