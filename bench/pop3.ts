@@ -22,7 +22,7 @@ async function serve(root: string): Promise<void> {
   const { layout, settings } = await openVolume(root);
   const directory = Directory.open(layout.accountsDb);
   const service = await startPop3Service({ layout, settings, directory, tls: await loadTls(layout, settings), log: pino({ level: 'silent' }) });
-  process.stdout.write(`${JSON.stringify({ port: service.ports.pop3 })}\n`);
+  process.stdout.write(`${JSON.stringify({ port: service.ports.pop3, rssMiB: process.memoryUsage().rss / 1048576 })}\n`);
   process.once('SIGTERM', () => {
     void service.close().then(() => {
       const rssMiB = process.memoryUsage().rss / 1048576;
@@ -208,7 +208,8 @@ async function main(): Promise<void> {
 
     server = spawn(process.execPath, [...(process.env.POP3_BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/pop3prof'] : []), '--import', 'tsx', new URL(import.meta.url).pathname, '--serve', vol.root], { stdio: ['ignore', 'pipe', 'inherit'] });
     const out = createInterface({ input: server.stdout! })[Symbol.asyncIterator]();
-    const { port } = JSON.parse((await out.next()).value as string) as { port: number };
+    const ready = JSON.parse((await out.next()).value as string) as { port: number; rssMiB: number };
+    const port = ready.port;
 
     const rows: Row[] = [];
     const run = async (label: string, n: number): Promise<void> => {
@@ -225,15 +226,15 @@ async function main(): Promise<void> {
     server = undefined;
 
     console.log(`\nPOP3 RETR benchmark: Node ${process.version}, ${cpus().length} CPUs, pipelining window ${window}, server in a child process, login not timed`);
-    const head = ['run', 'messages', 'MiB', 'seconds', 'msgs/s', 'MB/s'];
-    const table = rows.map((r) => [r.label, String(r.messages), (r.bytes / 1048576).toFixed(1), r.seconds.toFixed(2),
+    const head = ['run', 'messages', 'MB', 'seconds', 'msgs/s', 'MB/s'];
+    const table = rows.map((r) => [r.label, String(r.messages), (r.bytes / 1e6).toFixed(1), r.seconds.toFixed(2),
       Math.round(r.messages / r.seconds).toString(), (r.bytes / 1e6 / r.seconds).toFixed(1)]);
     const widths = head.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
     const fmt = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
     console.log(fmt(head));
     console.log(widths.map((w) => '-'.repeat(w)).join('  '));
     for (const row of table) console.log(fmt(row));
-    console.log(`server RSS: ${rssMiB.toFixed(0)} MiB at the end, ${maxRssMiB.toFixed(0)} MiB peak (node + tsx loader included)`);
+    console.log(`server RSS: ${ready.rssMiB.toFixed(0)} MiB when ready, ${rssMiB.toFixed(0)} MiB at the end, ${maxRssMiB.toFixed(0)} MiB peak (node and the tsx loader included)`);
   } finally {
     server?.kill('SIGKILL');
     vol.cleanup();
