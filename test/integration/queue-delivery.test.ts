@@ -73,6 +73,7 @@ test('a message to a remote domain goes to its MX, arrives byte for byte, and le
     assert.equal(got.from, 'alice@demo.test');
     assert.deepEqual(got.to, ['bob@example.net', 'carol@example.net']);
     assert.deepEqual(got.data, MSG);
+    assert.equal(got.mailArgs.BODY, '8BITMIME', '8-bit content is declared (RFC 6152)');
     assert.deepEqual(h.mxLookups, ['example.net']);
     assert.deepEqual(readdirSync(h.vol.layout.queueDir).filter((f) => !f.startsWith('.')), [], 'no files left behind');
   } finally {

@@ -8,7 +8,7 @@ import { parseAddress } from '../../src/mail/core/address.ts';
 import type { MailContext } from '../../src/mail/core/context.ts';
 import type { DeliverLocal } from '../../src/mail/queue/deliver.ts';
 
-export interface SinkMessage { from: string; to: string[]; data: Buffer; secure: boolean; user: string | null; remoteAddress: string }
+export interface SinkMessage { from: string; to: string[]; data: Buffer; secure: boolean; user: string | null; remoteAddress: string; mailArgs: Record<string, unknown> }
 
 export interface SinkOptions {
   host: string;
@@ -69,6 +69,7 @@ export async function startSink(opts: SinkOptions): Promise<Sink> {
           secure: session.secure,
           user: (session.user as string | undefined) ?? null,
           remoteAddress: session.remoteAddress,
+          mailArgs: session.envelope.mailFrom ? { ...(session.envelope.mailFrom.args || {}) } : {},
         });
         cb();
       });

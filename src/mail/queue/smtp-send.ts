@@ -61,6 +61,11 @@ export function outcomeFromError(err: SmtpError): AttemptOutcome {
   return { kind: 'network', error: err.message };
 }
 
+/** 8-bit content is declared with BODY=8BITMIME where the peer supports it (RFC 6152). */
+function has8Bit(data: Buffer): boolean {
+  return data.some((b) => b > 0x7f);
+}
+
 interface SendInfo { accepted: string[]; rejectedErrors?: SmtpError[]; response: string }
 
 function transact(target: SmtpTarget, opts: SmtpClientOptions, ignoreTls: boolean, from: string, to: string[], data: Buffer): Promise<{ info: SendInfo; tls: boolean }> {
@@ -99,7 +104,7 @@ function transact(target: SmtpTarget, opts: SmtpClientOptions, ignoreTls: boolea
     conn.on('error', (err: SmtpError) => finish(err));
     conn.once('end', () => finish(Object.assign(new Error(`connection to ${target.host} closed unexpectedly`), { code: 'ECONNECTION' })));
     conn.connect(() => {
-      const send = () => conn.send({ from, to, size: data.length }, data, (err, info) => finish(err as SmtpError | null, info as SendInfo | undefined));
+      const send = () => conn.send({ from, to, size: data.length, use8BitMime: has8Bit(data) }, data, (err, info) => finish(err as SmtpError | null, info as SendInfo | undefined));
       if (!target.auth) return send();
       conn.login({ user: target.auth.user, pass: target.auth.pass }, (err) => (err ? finish(err as SmtpError) : send()));
     });
