@@ -1,3 +1,4 @@
+// Table tests for POP3 command splitting and argument parsing (RFC 1939, RFC 5034).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { splitCommand, parseOptionalMsg, parseMsg, parseTop, parseUser, parsePass, parseAuth, parseNone, parseMsgNumber } from './args.ts';

@@ -1,3 +1,4 @@
+// Tests for bounded line framing: chunk boundaries, overlong lines, STLS reset.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LineReader } from './line-reader.ts';

@@ -1,3 +1,4 @@
+// Table tests for POP3 status lines and small multi-line responses.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatReply, formatMultiline, ok, err, cont, MAX_STATUS_LINE } from './reply.ts';

@@ -1,3 +1,4 @@
+// Tests for SASL PLAIN decoding and the CAPA list.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodePlain, encodePlain } from './sasl-plain.ts';

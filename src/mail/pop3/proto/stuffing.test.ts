@@ -1,3 +1,4 @@
+// Table tests for byte-stuffing and the TOP filter, fed in chunks of every size.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DotStuffer } from './stuffing.ts';

@@ -1,3 +1,4 @@
+// Tests for the session's numbered view of the maildrop (DELE, RSET, STAT).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Maildrop } from './maildrop.ts';

@@ -1,3 +1,4 @@
+// Tests for the pipelined-RETR read-ahead: hand-over, and closing what was not used.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ReadAhead } from './read-ahead.ts';

@@ -29,10 +29,6 @@ export class Pop3Session {
     this.ctx = this.makeContext();
   }
 
-  get stateKind(): Pop3State['kind'] {
-    return this.state.kind;
-  }
-
   /** Asks the session to end at its next command boundary; deletions are not applied. */
   shutdown(): void {
     this.conn.requestShutdown();

@@ -1,3 +1,4 @@
+// Tests for login throttling (with a fake clock) and the maildrop lock.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LoginThrottle } from './throttle.ts';
