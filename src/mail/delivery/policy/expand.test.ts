@@ -62,6 +62,7 @@ const CASES: Case[] = [
   { name: 'a catch-all delivers to its target', rcpt: ['whoever@c.test'], mailboxes: [['alice@d.test', 'bob@d.test']] },
   { name: 'a remote address is queued', rcpt: ['x@remote.test'], mailboxes: [[]], remotes: [['x@remote.test']] },
   { name: 'a member may post to a members list; copies form a list group', rcpt: ['team@d.test'], sender: 'alice@d.test', mailboxes: [[], ['alice@d.test', 'bob@d.test']], remotes: [[], ['ext@remote.test']] },
+  { name: 'a member posting from a sub-address counts as the member', rcpt: ['team@d.test'], sender: 'Alice+lists@d.test', mailboxes: [[], ['alice@d.test', 'bob@d.test']] },
   { name: 'a non-member may not post to a members list', rcpt: ['team@d.test'], sender: 'eve@evil.test', fail: { 'team@d.test': '550 5.7.1' } },
   { name: 'a member may not post to a moderators list', rcpt: ['news@d.test'], sender: 'alice@d.test', fail: { 'news@d.test': '550 5.7.1' } },
   { name: 'a moderator may post to a moderators list', rcpt: ['news@d.test'], sender: 'bob@d.test', mailboxes: [[], ['alice@d.test', 'bob@d.test']] },

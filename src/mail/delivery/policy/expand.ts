@@ -4,7 +4,7 @@
 // addresses "<list>-bounces@" and "<list>-owner@" (both reach the list's moderators).
 // Pure: the directory arrives as a lookup function, so this is table-tested.
 import type { Recipient, MailingList, User } from '../../directory/directory.ts';
-import { parseAddress } from '../../core/address.ts';
+import { parseAddress, formatAddress, stripSubaddress } from '../../core/address.ts';
 import { REPLIES, type Reply } from '../../smtp/proto/reply.ts';
 
 export type Lookup = (address: string) => Recipient | null;
@@ -67,8 +67,11 @@ export function resolveAddress(lookup: Lookup, address: string): Resolved | null
 
 function mayPost(list: MailingList, sender: string): boolean {
   if (list.posting === 'anyone') return true;
-  const s = sender.toLowerCase();
-  const member = list.members.find((m) => m.address === s);
+  const parsed = parseAddress(sender);
+  if (!parsed) return false;
+  // "alice+lists@" posts as alice@.
+  const ids = new Set([formatAddress(parsed), formatAddress(stripSubaddress(parsed))]);
+  const member = list.members.find((m) => ids.has(m.address));
   if (!member) return false;
   return list.posting === 'members' || member.role === 'moderator';
 }

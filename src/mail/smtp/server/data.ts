@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { SMTPServerDataStream, SMTPServerSession, SMTPServerOptions } from 'smtp-server';
 import type { SmtpShared } from './session-state.ts';
 import type { TandemSmtpServer } from './connection.ts';
-import { smtpError, recipientAddress } from './hooks.ts';
+import { smtpError, recipientAddress, safeCall } from './hooks.ts';
 import { REPLIES, formatReply, isTemporary, type Reply } from '../proto/reply.ts';
 import { receivedHeader, missingOriginationFields } from '../proto/received.ts';
 import { decideDataReply } from '../policy/data-reply.ts';
@@ -95,7 +95,8 @@ export function dataHook(shared: SmtpShared, server: () => TandemSmtpServer): Pi
   const { ctx, deps } = shared;
   const limits = ctx.settings.limits;
   return {
-    onData(stream: SMTPServerDataStream, session: SMTPServerSession, done: Done) {
+    onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: Done) {
+      const done: Done = (err, message) => safeCall(shared, 'data', () => callback(err, message));
       const id = `${Date.now().toString(36)}${randomBytes(5).toString('hex')}`;
       const onTimeout = () => {
         const r = REPLIES.dataTimeout(limits.dataTimeoutSeconds);

@@ -18,14 +18,26 @@ export function smtpError(r: Reply): Error & { responseCode: number } {
 
 type Done = (err?: Error | null) => void;
 
+/**
+ * Calls a library callback from a promise chain: if it threw there, the rejection
+ * would be unhandled and end the process, so it is logged instead.
+ */
+export function safeCall(shared: SmtpShared, what: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    shared.ctx.log.error({ event: 'smtp.callback.failed', what, err });
+  }
+}
+
 /** Runs a hook body; a reply value refuses, an exception is logged and tempfails. */
 function guard(shared: SmtpShared, hook: string, done: Done, body: () => Promise<Reply | null>): void {
   body().then(
-    (r) => done(r ? smtpError(r) : null),
+    (r) => safeCall(shared, hook, () => done(r ? smtpError(r) : null)),
     (err: unknown) => {
       const ref = errorId();
       shared.ctx.log.error({ event: 'smtp.hook.failed', hook, err, ref });
-      done(smtpError(REPLIES.storageFailure(ref)));
+      safeCall(shared, hook, () => done(smtpError(REPLIES.storageFailure(ref))));
     },
   );
 }
@@ -65,14 +77,14 @@ export function sessionHooks(shared: SmtpShared, listener: ListenerKind): Pick<S
           shared.throttle.recordFailure(ip, username);
           log.info({ event: 'smtp.auth.failed', ip, user: username, listener });
           const r = REPLIES.authFailed();
-          return done(null, { message: `${r.enhanced} ${r.text}`, responseCode: r.code });
+          return safeCall(shared, 'auth', () => done(null, { message: `${r.enhanced} ${r.text}`, responseCode: r.code }));
         }
         log.info({ event: 'smtp.auth.ok', ip, user: user.address, listener });
-        done(null, { user: user.address });
+        safeCall(shared, 'auth', () => done(null, { user: user.address }));
       }, (err: unknown) => {
         const ref = errorId();
         log.error({ event: 'smtp.auth.error', err, ref });
-        done(smtpError(REPLIES.storageFailure(ref)));
+        safeCall(shared, 'auth', () => done(smtpError(REPLIES.storageFailure(ref))));
       });
     },
 
