@@ -103,6 +103,26 @@ test('the next MX is tried when the preferred one refuses the session; queue.sou
   }
 });
 
+test('a peer that never greets times out after queue.connectTimeoutSeconds and the entry is deferred', async () => {
+  const h = await harness({}, { queue: { connectTimeoutSeconds: 1, retrySchedule: [3600] } }, () => [{ exchange: '127.0.0.14', priority: 1 }]);
+  const silent = createServer(() => undefined);
+  await new Promise<void>((resolve) => silent.listen(h.sink.port, '127.0.0.14', resolve));
+  try {
+    const e = await enqueueMessage(h.vol.layout.queueDir, { sender: 'alice@demo.test', recipients: ['bob@example.net'], data: MSG });
+    const started = Date.now();
+    h.runner.kick();
+    await eventually(async () => (await readEntry(h.vol.layout.queueDir, e.id))?.recipients[0]?.attempts === 1, 'attempt recorded', 10_000);
+    assert.ok(Date.now() - started < 5_000, 'gave up within the timeout, not the 5-minute socket timeout');
+    const r = (await readEntry(h.vol.layout.queueDir, e.id))?.recipients[0];
+    assert.equal(r?.status, 'pending');
+    assert.match(r?.lastResult ?? '', /greeting/i);
+    assert.equal(r?.dsnStatus, '4.4.2');
+  } finally {
+    silent.close();
+    await h.close();
+  }
+});
+
 test('a 4xx reply is retried per queue.retrySchedule and the message is delivered later', async () => {
   let tries = 0;
   const h = await harness({ rcpt: () => (++tries === 1 ? '451 4.7.1 greylisted, come back later' : null) });
