@@ -161,8 +161,9 @@ test('pipelined RETRs read ahead, and a client that vanishes mid-pipeline leaks 
     await new Promise((r) => setTimeout(r, 20));
     fds = openFds();
   }
-  // The client's own socket is gone too, hence one less than before.
-  assert.equal(fds, fdsBefore - 1, 'every message file and the server socket were closed');
+  // The client's own socket is gone too, hence one less than before (or fewer, when
+  // something from an earlier test closed meanwhile).
+  assert.ok(fds <= fdsBefore - 1, `every message file and the server socket were closed (${fds} open, ${fdsBefore} before)`);
 });
 
 test('closing the service sends -ERR [SYS/TEMP] and drops the pending deletions of open sessions', async () => {
