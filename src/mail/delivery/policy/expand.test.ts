@@ -61,6 +61,7 @@ const CASES: Case[] = [
   { name: 'an unknown local address is 550 5.1.1', rcpt: ['nobody@d.test'], fail: { 'nobody@d.test': '550 5.1.1' } },
   { name: 'a catch-all delivers to its target', rcpt: ['whoever@c.test'], mailboxes: [['alice@d.test', 'bob@d.test']] },
   { name: 'a remote address is queued', rcpt: ['x@remote.test'], mailboxes: [[]], remotes: [['x@remote.test']] },
+  { name: 'a remote local part keeps its case; the domain is lower-cased', rcpt: ['John.Doe@Remote.TEST'], mailboxes: [[]], remotes: [['John.Doe@remote.test']] },
   { name: 'a member may post to a members list; copies form a list group', rcpt: ['team@d.test'], sender: 'alice@d.test', mailboxes: [[], ['alice@d.test', 'bob@d.test']], remotes: [[], ['ext@remote.test']] },
   { name: 'a member posting from a sub-address counts as the member', rcpt: ['team@d.test'], sender: 'Alice+lists@d.test', mailboxes: [[], ['alice@d.test', 'bob@d.test']] },
   { name: 'a non-member may not post to a members list', rcpt: ['team@d.test'], sender: 'eve@evil.test', fail: { 'team@d.test': '550 5.7.1' } },

@@ -121,9 +121,12 @@ export function expandRecipients(recipients: readonly string[], opts: ExpandOpti
         return 1;
       }
       case 'remote': {
-        const existing = group.remotes.find((x) => x.address === r.address);
+        // A remote local part may be case-sensitive (RFC 5321 2.4): keep it as given.
+        const at = address.lastIndexOf('@');
+        const exact = `${address.slice(0, at).trim()}@${r.address.slice(r.address.lastIndexOf('@') + 1)}`;
+        const existing = group.remotes.find((x) => x.address === exact);
         if (existing) { if (!existing.origins.includes(origin)) existing.origins.push(origin); }
-        else group.remotes.push({ address: r.address, origins: [origin] });
+        else group.remotes.push({ address: exact, origins: [origin] });
         return 1;
       }
       case 'unknown-local':

@@ -124,7 +124,7 @@ export function dataHook(shared: SmtpShared, server: () => TandemSmtpServer): Pi
     const env = session.envelope;
     const sender = env.mailFrom ? env.mailFrom.address : '';
     const recipients: EnvelopeRecipient[] = env.rcptTo.map((r) => ({
-      address: recipientAddress(r.address, ctx.settings.primaryDomain).toLowerCase(),
+      address: recipientAddress(r.address, ctx.settings.primaryDomain),
       ...(r.dsn?.notify ? { notify: r.dsn.notify as Notify } : {}),
       ...(r.dsn?.orcpt ? { orcpt: r.dsn.orcpt } : {}),
     }));
