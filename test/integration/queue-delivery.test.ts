@@ -241,6 +241,20 @@ test('a wrong smarthost password is a temporary failure: the message waits, no b
   }
 });
 
+test('a missing smarthost password file defers the message instead of failing it', async () => {
+  const h = await harness({}, { queue: { retrySchedule: [3600] }, relay: { networks: [], smarthost: { host: '127.0.0.2', port: 1, secure: false, requireTls: false, user: 'relay', passwordFile: 'missing.pass' } } });
+  try {
+    const e = await enqueueMessage(h.vol.layout.queueDir, { sender: 'alice@demo.test', recipients: ['bob@example.net'], data: MSG });
+    h.runner.kick();
+    await eventually(async () => (await readEntry(h.vol.layout.queueDir, e.id))?.recipients[0]?.attempts === 1, 'attempt recorded');
+    const r = (await readEntry(h.vol.layout.queueDir, e.id))?.recipients[0];
+    assert.equal(r?.status, 'pending');
+    assert.match(r?.lastResult ?? '', /smarthost credentials unreadable: ENOENT/);
+  } finally {
+    await h.close();
+  }
+});
+
 test('a null MX fails at once with 556 5.1.10 and bounces without contacting anyone', async () => {
   const h = await harness({}, {}, () => [{ exchange: '', priority: 0 }]);
   try {

@@ -66,9 +66,16 @@ async function deliverLocalGroup(ctx: MailContext, deps: DeliveryDeps, entry: Qu
 
 async function deliverRemoteGroup(ctx: MailContext, deps: DeliveryDeps, entry: QueueEntry, g: Group, data: Buffer): Promise<GroupResult> {
   const q = ctx.settings.queue;
-  const smarthost = await smarthostTarget(ctx);
-  const route: Route = smarthost ? { kind: 'targets', targets: [smarthost] } : await routeByMx(g.domain, deps.resolveMx, q.remotePort);
   const out: GroupResult = new Map();
+  let smarthost;
+  try {
+    smarthost = await smarthostTarget(ctx);
+  } catch (err) {
+    // A missing password file is the operator's to fix: retry, as for a refused login.
+    for (const rcpt of g.recipients) out.set(rcpt, { outcome: { kind: 'network', error: `smarthost credentials unreadable: ${(err as Error).message}` } });
+    return out;
+  }
+  const route: Route = smarthost ? { kind: 'targets', targets: [smarthost] } : await routeByMx(g.domain, deps.resolveMx, q.remotePort);
   if (route.kind === 'fail') {
     for (const rcpt of g.recipients) out.set(rcpt, { outcome: route.outcome });
     return out;
