@@ -10,7 +10,7 @@ import type { SettingsInput } from '../../src/mail/core/settings.ts';
 import type { MailContext } from '../../src/mail/core/context.ts';
 import { loadSettings, loadTls } from '../../src/mail/core/volume.ts';
 import { deliverToMaildir, type MaildirMessage } from '../../src/mail/storage/maildir.ts';
-import { startPop3Service, type Pop3Service } from '../../src/mail/pop3/service.ts';
+import { startPop3Service, type Pop3Service, type Pop3ServiceOptions } from '../../src/mail/pop3/service.ts';
 
 export interface Pop3Fixture {
   readonly vol: TestVolume;
@@ -30,7 +30,7 @@ export function crlf(text: string): string {
   return text.replace(/\r?\n/g, '\r\n');
 }
 
-export async function startPop3(settings: Partial<SettingsInput> = {}): Promise<Pop3Fixture> {
+export async function startPop3(settings: Partial<SettingsInput> = {}, options: Pop3ServiceOptions = {}): Promise<Pop3Fixture> {
   const vol = await makeTestVolume(settings);
   const loaded = await loadSettings(vol.layout);
   const ctx: MailContext = {
@@ -39,14 +39,14 @@ export async function startPop3(settings: Partial<SettingsInput> = {}): Promise<
   };
   const fixture: Pop3Fixture = {
     vol, ctx,
-    service: await startPop3Service(ctx),
+    service: await startPop3Service(ctx, options),
     get port() { return this.service.ports.pop3!; },
     get tlsPort() { return this.service.ports.pop3s!; },
     maildir: (local) => vol.layout.maildir('demo.test', local),
     deliver: (local, text) => deliverToMaildir(vol.layout.maildir('demo.test', local), typeof text === 'string' ? Buffer.from(crlf(text)) : text),
     async restart() {
       await this.service.close();
-      this.service = await startPop3Service(ctx);
+      this.service = await startPop3Service(ctx, options);
     },
     async stop() {
       await this.service.close();

@@ -12,9 +12,15 @@ import { MailboxLocks } from './server/mailbox-lock.ts';
 import { MaildirPop3Store } from './server/maildir-store.ts';
 import { Pop3Session } from './server/session.ts';
 import { LoginThrottle } from './server/throttle.ts';
+import type { Pop3Store } from './server/store.ts';
 
 export interface Pop3Service extends RunningService {
   readonly ports: { pop3?: number; pop3s?: number };
+}
+
+/** Replaceable parts, for tests that inject storage faults; production uses the defaults. */
+export interface Pop3ServiceOptions {
+  readonly store?: Pop3Store;
 }
 
 /** How long close() lets sessions finish their current command before cutting them. */
@@ -35,7 +41,7 @@ function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
-export async function startPop3Service(ctx: MailContext): Promise<Pop3Service> {
+export async function startPop3Service(ctx: MailContext, options: Pop3ServiceOptions = {}): Promise<Pop3Service> {
   const { settings, log } = ctx;
   const limits = settings.limits;
   let tls: SecureContext | null = null;
@@ -45,7 +51,7 @@ export async function startPop3Service(ctx: MailContext): Promise<Pop3Service> {
     log.error({ event: 'pop3.tls.unusable', error: (e as Error).message });
   }
   const deps: SessionDeps = {
-    store: new MaildirPop3Store(ctx.layout),
+    store: options.store ?? new MaildirPop3Store(ctx.layout),
     auth: ctx.directory,
     throttle: new LoginThrottle({
       maxFailuresPerIp: settings.auth.maxFailuresPerIp,
