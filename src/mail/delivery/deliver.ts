@@ -9,7 +9,7 @@ import { deliverToMaildir } from '../storage/maildir.ts';
 import { readUsage, addUsage, exceedsQuota } from '../storage/quota.ts';
 import { enqueueMessage, type QueueRecipient } from '../queue/spool.ts';
 import { errorId } from '../../lib/errors.ts';
-import { expandRecipients } from './policy/expand.ts';
+import { expandRecipients, type Lookup } from './policy/expand.ts';
 import { listHeaderEdit } from './policy/list-headers.ts';
 import { summarize, copyKey, type Outcome } from './policy/outcome.ts';
 import { headerValues, prependHeaders, editHeaders } from './message/headers.ts';
@@ -56,14 +56,18 @@ export interface DeliveryResult extends Outcome {
   readonly settled: boolean;
 }
 
-export async function deliverMessage(deps: DeliveryDeps, env: DeliveryEnvelope, data: Buffer): Promise<DeliveryResult> {
+/**
+ * `lookup` replaces directory.resolve, e.g. with the answers the SMTP session already
+ * got at RCPT time, so a message costs one directory round per address.
+ */
+export async function deliverMessage(deps: DeliveryDeps, env: DeliveryEnvelope, data: Buffer, lookup: Lookup = (a) => deps.directory.resolve(a)): Promise<DeliveryResult> {
   const addresses = env.recipients.map((r) => r.address);
   const hops = headerValues(data, 'Received').length;
   if (hops > deps.settings.delivery.maxHops) {
     const reply = REPLIES.tooManyHops(hops, deps.settings.delivery.maxHops);
     return { recipients: addresses.map((r) => ({ recipient: r, ok: false, reply })), stranded: [], settled: true };
   }
-  const exp = expandRecipients(addresses, { lookup: (a) => deps.directory.resolve(a), sender: env.sender });
+  const exp = expandRecipients(addresses, { lookup, sender: env.sender });
   for (const s of exp.skipped) deps.log.info({ event: 'delivery.target.skipped', address: s.address, reason: s.reply.text });
   const deliveredTo = new Set(headerValues(data, 'Delivered-To').map(bareAddress));
   const results = new Map<string, Reply | null>();

@@ -148,7 +148,7 @@ export function dataHook(shared: SmtpShared, server: () => TandemSmtpServer): Pi
       ...(ret ? { ret } : {}),
       ...(dsn?.envid ? { envid: dsn.envid } : {}),
       receivedFrom: `${session.hostNameAppearsAs || 'unknown'} [${session.remoteAddress}]`,
-    }, data);
+    }, data, shared.lookup(session));
     let decision = decideDataReply(outcome.recipients, id);
     if (decision.reply.code < 300) {
       const settled = outcome.settled && (await settleFailed(shared, decision.failed, recipients, sender, data, ret, dsn?.envid ?? undefined));

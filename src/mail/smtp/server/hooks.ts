@@ -90,6 +90,7 @@ export function sessionHooks(shared: SmtpShared, listener: ListenerKind): Pick<S
 
     onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, done: Done) {
       guard(shared, 'mail', done, async () => {
+        shared.info(session)?.lookups.clear();
         const facts = shared.facts(session, listener);
         const user = facts.user ? ctx.directory.getUser(facts.user) : null;
         const allowed = user ? ctx.directory.sendersFor(user) : [];
@@ -103,7 +104,7 @@ export function sessionHooks(shared: SmtpShared, listener: ListenerKind): Pick<S
       guard(shared, 'rcpt', done, async () => {
         const facts = shared.facts(session, listener);
         const rcpt = recipientAddress(address.address, ctx.settings.primaryDomain);
-        const lookup = (a: string) => ctx.directory.resolve(a);
+        const lookup = shared.lookup(session);
         const verdict = decideRecipient(facts, rcpt, resolveAddress(lookup, rcpt));
         const refuse = (r: Reply) => {
           log.info({ event: 'smtp.rcpt.rejected', rcpt, ip: session.remoteAddress, user: facts.user, reason: r.text });

@@ -9,11 +9,18 @@ import { ConnectionLimits } from '../policy/connection-limits.ts';
 import type { ClientFacts, ListenerKind } from '../policy/relay.ts';
 import { MemoryBudget } from './memory-budget.ts';
 import type { DeliveryDeps } from '../../delivery/deliver.ts';
+import type { Lookup } from '../../delivery/policy/expand.ts';
+import type { Recipient } from '../../directory/directory.ts';
 
 export interface SessionInfo {
   readonly listener: ListenerKind;
   readonly ip: string;
   admitted: boolean;
+  /**
+   * Directory answers of the current transaction (RCPT, then DATA reuses them).
+   * Cleared at each MAIL FROM, so a long session never works from stale answers.
+   */
+  readonly lookups: Map<string, Recipient | null>;
 }
 
 export class SmtpShared {
@@ -37,7 +44,7 @@ export class SmtpShared {
   }
 
   open(session: SMTPServerSession, listener: ListenerKind): SessionInfo {
-    const info: SessionInfo = { listener, ip: normalizeIp(session.remoteAddress), admitted: false };
+    const info: SessionInfo = { listener, ip: normalizeIp(session.remoteAddress), admitted: false, lookups: new Map() };
     this.sessions.set(session.id, info);
     return info;
   }
@@ -51,6 +58,17 @@ export class SmtpShared {
     if (!info) return;
     this.sessions.delete(session.id);
     if (info.admitted) this.limits.release(info.ip);
+  }
+
+  /** directory.resolve, remembered for the current transaction of `session`. */
+  lookup(session: SMTPServerSession): Lookup {
+    const memo = this.sessions.get(session.id)?.lookups;
+    const resolve = (a: string) => this.ctx.directory.resolve(a);
+    if (!memo) return resolve;
+    return (a) => {
+      if (!memo.has(a)) memo.set(a, resolve(a));
+      return memo.get(a)!;
+    };
   }
 
   facts(session: SMTPServerSession, listener: ListenerKind): ClientFacts {
