@@ -185,3 +185,21 @@ test('close(): an idle session gets 421 at once, a transaction in flight finishe
   assert.ok((await x.inbox('alice@demo.test')).some((m) => m.includes('in flight during close')));
   x.vol.cleanup();
 });
+
+test('maxConnections counts all listeners together: the third connection, on another port, gets 421 4.3.2', async () => {
+  const x = await startHarness({ limits: { maxConnections: 2, connectionsPerIp: 20 } });
+  const open: RawClient[] = [];
+  try {
+    for (const port of [x.svc.ports.smtp!, x.svc.ports.smtp!]) {
+      const c = await RawClient.open(port);
+      open.push(c);
+      assert.equal((await c.reply()).slice(0, 3), '220');
+    }
+    const third = await RawClient.open(x.svc.ports.submission!);
+    open.push(third);
+    assert.equal(status(await third.reply()), '421 4.3.2');
+  } finally {
+    for (const c of open) c.end();
+    await x.close();
+  }
+});

@@ -10,6 +10,12 @@ let h: Harness;
 before(async () => { h = await startHarness(); });
 after(async () => { await h.close(); });
 
+test('listening names every bound listener as host:port', () => {
+  const { smtp, submission, submissions } = h.svc.ports;
+  assert.deepEqual(h.svc.listening, [`127.0.0.1:${smtp}`, `127.0.0.1:${submission}`, `127.0.0.1:${submissions}`]);
+  assert.ok([smtp, submission, submissions].every((p) => typeof p === 'number' && p > 0));
+});
+
 test('EHLO on the MX advertises the extensions smtp-server supports and Tandem enables; CHUNKING is not one', async () => {
   const c = await RawClient.open(h.svc.ports.smtp!);
   try {
