@@ -59,3 +59,14 @@ test('summarize(): failed list member copies never fail the post; they are stran
   assert.equal(out.recipients[0]!.ok, true);
   assert.equal(out.stranded.length, 2);
 });
+
+test('summarize(): a failed copy shared with a recipient that failed as a whole is not stranded (its retry covers it)', () => {
+  const lk: Lookup = (a) => (a === 'solo@d.test'
+    ? { kind: 'alias', address: a, alias: { address: a, targets: ['bob@d.test'] } }
+    : lookup(a));
+  const exp = expandRecipients(['info@d.test', 'solo@d.test'], { lookup: lk, sender: 's@x.test' });
+  const res = new Map([[copyKey(0, 'mailbox', 'alice@d.test'), null], [copyKey(0, 'mailbox', 'bob@d.test'), REPLIES.quotaTemp('bob@d.test')]]);
+  const out = summarize(['info@d.test', 'solo@d.test'], exp, res);
+  assert.deepEqual(out.recipients.map((r) => [r.recipient, r.ok]), [['info@d.test', true], ['solo@d.test', false]]);
+  assert.deepEqual(out.stranded, []);
+});

@@ -29,6 +29,8 @@ export function summarize(recipients: readonly string[], exp: Expansion, results
     return b;
   };
   const stranded: Outcome['stranded'] = [];
+  // Failed direct copies with their origins, to decide below which ones are stranded.
+  const failedDirect: Array<{ group: number; address: string; reply: Reply; origins: string[] }> = [];
   exp.groups.forEach((g, i) => {
     const copies = [
       ...g.mailboxes.map((m) => ({ key: copyKey(i, 'mailbox', m.user.address), address: m.user.address, origins: m.origins })),
@@ -42,6 +44,7 @@ export function summarize(recipients: readonly string[], exp: Expansion, results
         for (const o of c.origins) bucket(o).ok++;
         continue;
       }
+      if (res) failedDirect.push({ group: i, address: c.address, reply: res, origins: c.origins });
       for (const o of c.origins) {
         if (res) bucket(o).failures.push({ group: i, address: c.address, reply: res });
         else bucket(o).ok++;
@@ -53,12 +56,15 @@ export function summarize(recipients: readonly string[], exp: Expansion, results
     if (failed) return { recipient: r, ok: false, reply: failed.reply };
     // No bucket: the recipient was a list with no members, which accepts the post.
     const b = perOrigin.get(r);
-    if (!b || b.ok > 0 || b.failures.length === 0) {
-      for (const f of b?.failures ?? []) if (!stranded.some((x) => x.group === f.group && x.address === f.address)) stranded.push(f);
-      return { recipient: r, ok: true, reply: okReply };
-    }
+    if (!b || b.ok > 0 || b.failures.length === 0) return { recipient: r, ok: true, reply: okReply };
     const first = b.failures.find((f) => isTemporary(f.reply)) ?? b.failures[0]!;
     return { recipient: r, ok: false, reply: first.reply };
   });
+  // A failed copy is stranded only when every recipient it came from counts as
+  // delivered; if one of them failed as a whole, that recipient's retry covers the copy.
+  const okSet = new Set(out.filter((o) => o.ok).map((o) => o.recipient));
+  for (const f of failedDirect) {
+    if (f.origins.every((o) => okSet.has(o))) stranded.push({ group: f.group, address: f.address, reply: f.reply });
+  }
   return { recipients: out, stranded };
 }
