@@ -1,6 +1,7 @@
 // POP3 when storage fails (STYLE "Errors"): an unexpected failure before any output
 // becomes "-ERR [SYS/TEMP] internal error (id)" and the session goes on; a failure in
 // the middle of a RETR drops the connection, so the client never sees a false end.
+// A slow store is not mistaken for an idle client.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPop3, RawClient, type Pop3Fixture } from './pop3-helpers.ts';
@@ -12,12 +13,14 @@ import type { User } from '../../src/mail/directory/directory.ts';
 class FaultyStore implements Pop3Store {
   inner: Pop3Store | null = null;
   failSnapshot = false;
+  snapshotDelayMs = 0;
   failOpen = false;
   /** Fail reads after this many successful ones (null: never). */
   failReadAfter: number | null = null;
 
   async snapshot(user: User): Promise<MailboxSnapshot> {
     if (this.failSnapshot) throw Object.assign(new Error('EIO: snapshot'), { code: 'EIO' });
+    if (this.snapshotDelayMs > 0) await new Promise((r) => setTimeout(r, this.snapshotDelayMs));
     const snap = await this.inner!.snapshot(user);
     return {
       messages: snap.messages,
@@ -42,7 +45,7 @@ class FaultyStore implements Pop3Store {
 const store = new FaultyStore();
 let f: Pop3Fixture;
 before(async () => {
-  f = await startPop3({}, { store });
+  f = await startPop3({ limits: { idleTimeoutSeconds: 1 } }, { store });
   store.inner = new MaildirPop3Store(f.ctx.layout);
   await f.deliver('alice', 'Subject: small\n\nx\n');
   await f.deliver('alice', Buffer.alloc(512 * 1024, 'a'));
@@ -64,6 +67,17 @@ test('a maildrop that cannot be opened at login gives [SYS/TEMP] and leaves the 
     store.failSnapshot = false;
   }
   assert.match(await c.login(), /^\+OK alice@demo\.test has 2 messages/, 'no lock was left behind');
+  await c.quit();
+});
+
+test('a slow server is not an idle client: a login that takes longer than the idle timeout completes', async () => {
+  store.snapshotDelayMs = 1500;
+  const c = await open();
+  try {
+    assert.match(await c.login(), /^\+OK alice@demo\.test has 2 messages/);
+  } finally {
+    store.snapshotDelayMs = 0;
+  }
   await c.quit();
 });
 

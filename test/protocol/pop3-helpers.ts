@@ -30,6 +30,17 @@ export function crlf(text: string): string {
   return text.replace(/\r?\n/g, '\r\n');
 }
 
+let lastDelivery = 0;
+
+/**
+ * Delivery times at least 1 ms apart, so the messages a test delivers one after the
+ * other are numbered in that order (a Maildir name orders by time only to the ms).
+ */
+function deliveryTime(): number {
+  lastDelivery = Math.max(Date.now(), lastDelivery + 1);
+  return lastDelivery;
+}
+
 export async function startPop3(settings: Partial<SettingsInput> = {}, options: Pop3ServiceOptions = {}): Promise<Pop3Fixture> {
   const vol = await makeTestVolume(settings);
   const loaded = await loadSettings(vol.layout);
@@ -43,7 +54,7 @@ export async function startPop3(settings: Partial<SettingsInput> = {}, options: 
     get port() { return this.service.ports.pop3!; },
     get tlsPort() { return this.service.ports.pop3s!; },
     maildir: (local) => vol.layout.maildir('demo.test', local),
-    deliver: (local, text) => deliverToMaildir(vol.layout.maildir('demo.test', local), typeof text === 'string' ? Buffer.from(crlf(text)) : text),
+    deliver: (local, text) => deliverToMaildir(vol.layout.maildir('demo.test', local), typeof text === 'string' ? Buffer.from(crlf(text)) : text, { now: deliveryTime() }),
     async restart() {
       await this.service.close();
       this.service = await startPop3Service(ctx, options);

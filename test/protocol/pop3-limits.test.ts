@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { once } from 'node:events';
+import { rmSync } from 'node:fs';
 import { startPop3, RawClient, type Pop3Fixture } from './pop3-helpers.ts';
 import { listMaildir } from '../../src/mail/storage/maildir.ts';
 
@@ -45,8 +46,30 @@ test('an idle session is logged out after idleTimeoutSeconds without entering UP
   assert.equal(await c.line(3000), '-ERR autologout: idle for too long, closing connection');
   await c.closedByServer();
   const waited = Date.now() - started;
-  assert.ok(waited >= 900 && waited < 2500, `closed after ${waited} ms`);
+  assert.ok(waited >= 900 && waited < 3500, `closed after ${waited} ms`);
   assert.equal((await listMaildir(f.maildir('bob'))).length, 1, 'the DELE of a timed-out session is not applied');
+});
+
+test('a client that stops reading in the middle of a RETR is dropped after idleTimeoutSeconds', async () => {
+  await f.deliver('alice', Buffer.alloc(16 << 20, 'z'));
+  const c = await open();
+  assert.match(await c.login(), /^\+OK alice@demo\.test has 1 messages/);
+  let received = 0;
+  let tail = '';
+  c.socket.on('data', (d: string) => { received += d.length; tail = (tail + d).slice(-5); });
+  c.socket.pause();
+  c.send('RETR 1\r\n');
+  // Not reading for twice the idle timeout, then reading whatever the kernel holds.
+  await new Promise((r) => setTimeout(r, 2500));
+  const closed = new Promise<boolean>((resolve) => {
+    c.socket.once('close', () => resolve(true));
+    setTimeout(() => resolve(false), 5000);
+  });
+  c.socket.resume();
+  assert.ok(await closed, 'the server closed the connection');
+  assert.ok(received < 16 << 20, `the server gave up after ${received} bytes`);
+  assert.notEqual(tail, '\r\n.\r\n', 'no terminator after a cut response');
+  rmSync(f.maildir('alice'), { recursive: true, force: true });
 });
 
 test('connections beyond connectionsPerIp are refused with [SYS/TEMP]; a slot frees when one leaves', async () => {

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { startPop3, RawClient, type Pop3Fixture } from './pop3-helpers.ts';
-import { listMaildir, setMaildirFlags } from '../../src/mail/storage/maildir.ts';
+import { deliverToMaildir, listMaildir, setMaildirFlags } from '../../src/mail/storage/maildir.ts';
 import { startPop3Service } from '../../src/mail/pop3/service.ts';
 
 let f: Pop3Fixture;
@@ -43,6 +43,14 @@ test('UIDLs are the Maildir ids and stay the same across a flag change and a ser
   assert.deepEqual(await uidl(), before);
 });
 
+test('messages are numbered in delivery order, also within one second where names sort differently', async () => {
+  const sec = Math.floor(Date.now() / 1000) * 1000;
+  // "M99..." sorts after "M123..." as text; by time, 99 ms comes first.
+  const early = await deliverToMaildir(f.maildir('alice'), Buffer.from('Subject: early\r\n\r\n'), { now: sec + 99 });
+  const late = await deliverToMaildir(f.maildir('alice'), Buffer.from('Subject: late\r\n\r\n'), { now: sec + 123 });
+  assert.deepEqual(await uidl(), [`1 ${early.id}`, `2 ${late.id}`]);
+});
+
 test('the maildrop is a snapshot: mail delivered during a session shows up at the next login', async () => {
   await f.deliver('alice', 'Subject: old\n\nx\n');
   const c = await session();
@@ -56,12 +64,11 @@ test('the maildrop is a snapshot: mail delivered during a session shows up at th
 });
 
 test('a message moved from new/ to cur/ by another process is still retrieved and deleted', async () => {
-  await f.deliver('alice', 'Subject: moved\n\nbody\n');
-  await f.deliver('alice', 'Subject: gone\n\nbody\n');
+  const moved = await f.deliver('alice', 'Subject: moved\n\nbody\n');
+  const gone = await f.deliver('alice', 'Subject: gone\n\nbody\n');
   const c = await session();
-  const listed = await listMaildir(f.maildir('alice'));
-  await setMaildirFlags(listed[0]!, f.maildir('alice'), 'S');
-  unlinkSync(listed[1]!.path);
+  await setMaildirFlags(moved, f.maildir('alice'), 'S');
+  unlinkSync(gone.path);
   assert.match(await c.cmd('RETR 1'), /^\+OK \d+ octets$/);
   assert.deepEqual(await c.body(), ['Subject: moved', '', 'body']);
   assert.equal(await c.cmd('RETR 2'), '-ERR message 2 was removed by another client');

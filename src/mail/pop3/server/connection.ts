@@ -23,6 +23,8 @@ export class Pop3Connection {
   private waiter: ((ev: ConnectionEvent) => void) | null = null;
   private closed = false;
   private shutdownRequested = false;
+  /** A write is waiting for the client to read (socket buffer full). */
+  private draining = false;
   private _secure: boolean;
   readonly remoteAddress: string;
 
@@ -50,10 +52,12 @@ export class Pop3Connection {
   private readonly onEnd = (): void => this.markClosed();
 
   private readonly onTimeout = (): void => {
-    // Idle while we wait for a command: tell the session. Idle while we are writing
-    // (the client stopped reading): nobody is listening for a reply, just drop it.
+    // Idle while we wait for a command: tell the session. Stuck writing because the
+    // client stopped reading: nobody is listening for a reply, just drop it. Busy on
+    // our side (a password check, the disk): not the client's idleness; the timer
+    // starts again with the reply.
     if (this.waiter) this.deliver({ kind: 'timeout' });
-    else this.socket.destroy();
+    else if (this.draining) this.socket.destroy();
   };
 
   private attach(socket: Socket): void {
@@ -122,8 +126,10 @@ export class Pop3Connection {
     if (this.closed || this.socket.destroyed) return Promise.resolve();
     if (this.socket.write(data)) return Promise.resolve();
     if (this.socket.writableCorked) this.socket.uncork();
+    this.draining = true;
     return new Promise((resolve) => {
       const done = (): void => {
+        this.draining = false;
         this.socket.off('drain', done);
         this.socket.off('pop3-closed', done);
         resolve();

@@ -41,12 +41,29 @@ class FileReader implements MessageReader {
   }
 }
 
+type Listed = Awaited<ReturnType<typeof listMaildir>>[number];
+
+/** Microseconds from a "<sec>.M<usec>P<pid>..." name (Tandem, Dovecot, Courier), or -1. */
+function usecOf(id: string): number {
+  const m = /^\d+\.M(\d{1,6})P/.exec(id);
+  return m ? Number(m[1]) : -1;
+}
+
+/**
+ * Delivery order: by second, then by the microseconds in the name. listMaildir breaks
+ * ties inside one second by comparing names as strings, where "M99" sorts after
+ * "M123"; POP3 clients number messages oldest first, so compare the numbers instead.
+ */
+function byDelivery(a: Listed, b: Listed): number {
+  return a.time - b.time || usecOf(a.id) - usecOf(b.id) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
 class MaildirSnapshot implements MailboxSnapshot {
   readonly messages: readonly MessageRef[];
   private readonly paths = new Map<string, string>();
 
-  constructor(private readonly root: string, listed: Awaited<ReturnType<typeof listMaildir>>) {
-    this.messages = listed.map((m) => ({ id: m.id, size: m.size }));
+  constructor(private readonly root: string, listed: Listed[]) {
+    this.messages = [...listed].sort(byDelivery).map((m) => ({ id: m.id, size: m.size }));
     for (const m of listed) this.paths.set(m.id, m.path);
   }
 
