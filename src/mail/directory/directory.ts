@@ -2,7 +2,7 @@
 // SQLite on the volume (db/accounts.sqlite). Several processes (smtp, pop3, the CLI)
 // open it at once; WAL mode lets readers run while one writer commits, and
 // synchronous=FULL makes a committed change durable before the call returns.
-import BetterSqlite3, { type Database } from 'better-sqlite3';
+import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { TandemError } from '../../lib/errors.ts';
@@ -63,9 +63,20 @@ export interface UpdateUserInput { displayName?: string; quotaBytes?: number; en
 
 export class Directory {
   private readonly db: Database;
+  /** Prepared statements by SQL text: preparing costs more than a lookup (seen in profiles). */
+  private readonly statements = new Map<string, Statement>();
 
   private constructor(db: Database) {
     this.db = db;
+  }
+
+  private sql(text: string): Statement {
+    let stmt = this.statements.get(text);
+    if (!stmt) {
+      stmt = this.db.prepare(text);
+      this.statements.set(text, stmt);
+    }
+    return stmt;
   }
 
   /** Opens (creating and migrating if needed) the accounts database at `file`. */
@@ -93,18 +104,18 @@ export class Directory {
     if (!isValidDomain(domain)) throw new TandemError('MAIL_ERR_INVALID', 'invalid', `"${name}" is not a valid domain name`);
     if (this.getDomain(domain)) throw new TandemError('MAIL_ERR_EXISTS', 'exists', `domain ${domain} already exists`);
     const now = Date.now();
-    this.db.prepare('INSERT INTO domains (name, catchall, created_at) VALUES (?, NULL, ?)').run(domain, now);
+    this.sql('INSERT INTO domains (name, catchall, created_at) VALUES (?, NULL, ?)').run(domain, now);
     return { name: domain, catchall: null, createdAt: now };
   }
 
   getDomain(name: string): Domain | null {
-    const r = this.db.prepare('SELECT name, catchall, created_at FROM domains WHERE name = ?').get(normalizeDomain(name)) as
+    const r = this.sql('SELECT name, catchall, created_at FROM domains WHERE name = ?').get(normalizeDomain(name)) as
       { name: string; catchall: string | null; created_at: number } | undefined;
     return r ? { name: r.name, catchall: r.catchall, createdAt: r.created_at } : null;
   }
 
   listDomains(): Domain[] {
-    return (this.db.prepare('SELECT name, catchall, created_at FROM domains ORDER BY name').all() as
+    return (this.sql('SELECT name, catchall, created_at FROM domains ORDER BY name').all() as
       Array<{ name: string; catchall: string | null; created_at: number }>)
       .map((r) => ({ name: r.name, catchall: r.catchall, createdAt: r.created_at }));
   }
@@ -117,13 +128,13 @@ export class Directory {
   deleteDomain(name: string): void {
     const domain = normalizeDomain(name);
     if (!this.getDomain(domain)) throw notFound('domain', domain);
-    const count = (table: string) => (this.db.prepare(`SELECT count(*) AS n FROM ${table} WHERE domain = ?`).get(domain) as { n: number }).n;
+    const count = (table: string) => (this.sql(`SELECT count(*) AS n FROM ${table} WHERE domain = ?`).get(domain) as { n: number }).n;
     const inUse = { users: count('users'), aliases: count('aliases'), lists: count('lists') };
     if (inUse.users + inUse.aliases + inUse.lists > 0) {
       throw new TandemError('MAIL_ERR_IN_USE', 'not-possible',
         `domain ${domain} still has ${inUse.users} users, ${inUse.aliases} aliases and ${inUse.lists} lists; delete them first`);
     }
-    this.db.prepare('DELETE FROM domains WHERE name = ?').run(domain);
+    this.sql('DELETE FROM domains WHERE name = ?').run(domain);
   }
 
   /** Sets (or clears with null) the catch-all target of a domain. */
@@ -131,7 +142,7 @@ export class Directory {
     const domain = normalizeDomain(name);
     if (!this.getDomain(domain)) throw notFound('domain', domain);
     const t = target === null ? null : validAddress(target, 'catch-all');
-    this.db.prepare('UPDATE domains SET catchall = ? WHERE name = ?').run(t, domain);
+    this.sql('UPDATE domains SET catchall = ? WHERE name = ?').run(t, domain);
   }
 
   // ---- users ---------------------------------------------------------------
@@ -143,7 +154,7 @@ export class Directory {
     if (!this.getDomain(parsed.domain)) {
       throw new TandemError('MAIL_ERR_NOT_FOUND', 'not-found', `domain ${parsed.domain} is not a local domain; add it first with "tandem mail domain add ${parsed.domain}"`);
     }
-    const taken = this.db.prepare(`
+    const taken = this.sql(`
       SELECT 'user' AS kind FROM users WHERE address = ? UNION ALL
       SELECT 'alias' FROM aliases WHERE address = ? UNION ALL
       SELECT 'list' FROM lists WHERE address = ?`).get(address, address, address) as { kind: string } | undefined;
@@ -160,7 +171,7 @@ export class Directory {
     if (!Number.isInteger(quota) || quota < 0) throw new TandemError('MAIL_ERR_INVALID', 'invalid', `quota must be a whole number of bytes >= 0, got ${quota}`);
     // Re-check inside the insert: hashing is async, another writer may have raced us.
     this.requireLocalFreeAddress(address);
-    this.db.prepare(`INSERT INTO users (address, domain, local, password_hash, display_name, quota_bytes, enabled, created_at, updated_at)
+    this.sql(`INSERT INTO users (address, domain, local, password_hash, display_name, quota_bytes, enabled, created_at, updated_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(address, domain, local, hash, input.displayName ?? '', quota, input.enabled === false ? 0 : 1, now, now);
     return this.getUser(address)!;
   }
@@ -168,14 +179,14 @@ export class Directory {
   getUser(address: string): User | null {
     const a = parseAddress(address.trim());
     if (!a) return null;
-    const r = this.db.prepare('SELECT * FROM users WHERE address = ?').get(`${a.local}@${a.domain}`) as UserRow | undefined;
+    const r = this.sql('SELECT * FROM users WHERE address = ?').get(`${a.local}@${a.domain}`) as UserRow | undefined;
     return r ? toUser(r) : null;
   }
 
   listUsers(domain?: string): User[] {
     const rows = domain
-      ? this.db.prepare('SELECT * FROM users WHERE domain = ? ORDER BY address').all(normalizeDomain(domain))
-      : this.db.prepare('SELECT * FROM users ORDER BY address').all();
+      ? this.sql('SELECT * FROM users WHERE domain = ? ORDER BY address').all(normalizeDomain(domain))
+      : this.sql('SELECT * FROM users ORDER BY address').all();
     return (rows as UserRow[]).map(toUser);
   }
 
@@ -185,7 +196,7 @@ export class Directory {
     if (changes.quotaBytes !== undefined && (!Number.isInteger(changes.quotaBytes) || changes.quotaBytes < 0)) {
       throw new TandemError('MAIL_ERR_INVALID', 'invalid', `quota must be a whole number of bytes >= 0, got ${changes.quotaBytes}`);
     }
-    this.db.prepare('UPDATE users SET display_name = ?, quota_bytes = ?, enabled = ?, updated_at = ? WHERE address = ?').run(
+    this.sql('UPDATE users SET display_name = ?, quota_bytes = ?, enabled = ?, updated_at = ? WHERE address = ?').run(
       changes.displayName ?? user.displayName,
       changes.quotaBytes ?? user.quotaBytes,
       (changes.enabled ?? user.enabled) ? 1 : 0,
@@ -200,14 +211,14 @@ export class Directory {
     const user = this.getUser(address);
     if (!user) throw notFound('user', address);
     const hash = await hashPassword(password);
-    this.db.prepare('UPDATE users SET password_hash = ?, updated_at = ? WHERE address = ?').run(hash, Date.now(), user.address);
+    this.sql('UPDATE users SET password_hash = ?, updated_at = ? WHERE address = ?').run(hash, Date.now(), user.address);
   }
 
   /** Deletes a user from the directory (the Maildir stays on disk; see docs/operate.md). */
   deleteUser(address: string): void {
     const user = this.getUser(address);
     if (!user) throw notFound('user', address);
-    this.db.prepare('DELETE FROM users WHERE address = ?').run(user.address);
+    this.sql('DELETE FROM users WHERE address = ?').run(user.address);
   }
 
   /**
@@ -217,7 +228,7 @@ export class Directory {
    */
   async authenticate(address: string, password: string): Promise<User | null> {
     const a = parseAddress(address.trim());
-    const row = a ? this.db.prepare('SELECT * FROM users WHERE address = ?').get(`${a.local}@${a.domain}`) as UserRow | undefined : undefined;
+    const row = a ? this.sql('SELECT * FROM users WHERE address = ?').get(`${a.local}@${a.domain}`) as UserRow | undefined : undefined;
     const ok = await verifyPassword(password, row?.password_hash ?? await dummyPasswordHash());
     if (!row || !ok || row.enabled !== 1) return null;
     return toUser(row);
@@ -231,8 +242,8 @@ export class Directory {
     const { address: addr, domain } = this.requireLocalFreeAddress(address);
     if (normalized.includes(addr)) throw new TandemError('MAIL_ERR_INVALID', 'invalid', `alias ${addr} cannot point to itself`);
     this.db.transaction(() => {
-      this.db.prepare('INSERT INTO aliases (address, domain, created_at) VALUES (?, ?, ?)').run(addr, domain, Date.now());
-      const ins = this.db.prepare('INSERT INTO alias_targets (alias, target) VALUES (?, ?)');
+      this.sql('INSERT INTO aliases (address, domain, created_at) VALUES (?, ?, ?)').run(addr, domain, Date.now());
+      const ins = this.sql('INSERT INTO alias_targets (alias, target) VALUES (?, ?)');
       for (const t of normalized) ins.run(addr, t);
     })();
     return { address: addr, targets: normalized };
@@ -242,28 +253,28 @@ export class Directory {
     const a = parseAddress(address.trim());
     if (!a) return null;
     const addr = `${a.local}@${a.domain}`;
-    const row = this.db.prepare('SELECT address FROM aliases WHERE address = ?').get(addr);
+    const row = this.sql('SELECT address FROM aliases WHERE address = ?').get(addr);
     if (!row) return null;
-    const targets = (this.db.prepare('SELECT target FROM alias_targets WHERE alias = ? ORDER BY target').all(addr) as Array<{ target: string }>).map((r) => r.target);
+    const targets = (this.sql('SELECT target FROM alias_targets WHERE alias = ? ORDER BY target').all(addr) as Array<{ target: string }>).map((r) => r.target);
     return { address: addr, targets };
   }
 
   listAliases(domain?: string): Alias[] {
     const rows = (domain
-      ? this.db.prepare('SELECT address FROM aliases WHERE domain = ? ORDER BY address').all(normalizeDomain(domain))
-      : this.db.prepare('SELECT address FROM aliases ORDER BY address').all()) as Array<{ address: string }>;
+      ? this.sql('SELECT address FROM aliases WHERE domain = ? ORDER BY address').all(normalizeDomain(domain))
+      : this.sql('SELECT address FROM aliases ORDER BY address').all()) as Array<{ address: string }>;
     return rows.map((r) => this.getAlias(r.address)!);
   }
 
   deleteAlias(address: string): void {
     const alias = this.getAlias(address);
     if (!alias) throw notFound('alias', address);
-    this.db.prepare('DELETE FROM aliases WHERE address = ?').run(alias.address);
+    this.sql('DELETE FROM aliases WHERE address = ?').run(alias.address);
   }
 
   /** The addresses a user may use as envelope sender: its own and aliases that reach it. */
   sendersFor(user: User): string[] {
-    const aliases = (this.db.prepare('SELECT alias FROM alias_targets WHERE target = ? ORDER BY alias').all(user.address) as Array<{ alias: string }>).map((r) => r.alias);
+    const aliases = (this.sql('SELECT alias FROM alias_targets WHERE target = ? ORDER BY alias').all(user.address) as Array<{ alias: string }>).map((r) => r.alias);
     return [user.address, ...aliases];
   }
 
@@ -271,7 +282,7 @@ export class Directory {
 
   addList(input: { address: string; description?: string; posting?: PostingPolicy; replyTo?: ReplyToPolicy }): MailingList {
     const { address, domain } = this.requireLocalFreeAddress(input.address);
-    this.db.prepare('INSERT INTO lists (address, domain, description, posting, reply_to, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+    this.sql('INSERT INTO lists (address, domain, description, posting, reply_to, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(
       address, domain, input.description ?? '', input.posting ?? 'members', input.replyTo ?? 'sender', Date.now());
     return this.getList(address)!;
   }
@@ -280,24 +291,24 @@ export class Directory {
     const a = parseAddress(address.trim());
     if (!a) return null;
     const addr = `${a.local}@${a.domain}`;
-    const r = this.db.prepare('SELECT address, description, posting, reply_to FROM lists WHERE address = ?').get(addr) as
+    const r = this.sql('SELECT address, description, posting, reply_to FROM lists WHERE address = ?').get(addr) as
       { address: string; description: string; posting: PostingPolicy; reply_to: ReplyToPolicy } | undefined;
     if (!r) return null;
-    const members = this.db.prepare('SELECT address, role FROM list_members WHERE list = ? ORDER BY address').all(addr) as ListMember[];
+    const members = this.sql('SELECT address, role FROM list_members WHERE list = ? ORDER BY address').all(addr) as ListMember[];
     return { address: r.address, description: r.description, posting: r.posting, replyTo: r.reply_to, members };
   }
 
   listLists(domain?: string): MailingList[] {
     const rows = (domain
-      ? this.db.prepare('SELECT address FROM lists WHERE domain = ? ORDER BY address').all(normalizeDomain(domain))
-      : this.db.prepare('SELECT address FROM lists ORDER BY address').all()) as Array<{ address: string }>;
+      ? this.sql('SELECT address FROM lists WHERE domain = ? ORDER BY address').all(normalizeDomain(domain))
+      : this.sql('SELECT address FROM lists ORDER BY address').all()) as Array<{ address: string }>;
     return rows.map((r) => this.getList(r.address)!);
   }
 
   updateList(address: string, changes: { description?: string; posting?: PostingPolicy; replyTo?: ReplyToPolicy }): MailingList {
     const list = this.getList(address);
     if (!list) throw notFound('list', address);
-    this.db.prepare('UPDATE lists SET description = ?, posting = ?, reply_to = ? WHERE address = ?').run(
+    this.sql('UPDATE lists SET description = ?, posting = ?, reply_to = ? WHERE address = ?').run(
       changes.description ?? list.description, changes.posting ?? list.posting, changes.replyTo ?? list.replyTo, list.address);
     return this.getList(list.address)!;
   }
@@ -305,7 +316,7 @@ export class Directory {
   deleteList(address: string): void {
     const list = this.getList(address);
     if (!list) throw notFound('list', address);
-    this.db.prepare('DELETE FROM lists WHERE address = ?').run(list.address);
+    this.sql('DELETE FROM lists WHERE address = ?').run(list.address);
   }
 
   /** Adds a member (or changes its role when already a member). */
@@ -314,13 +325,13 @@ export class Directory {
     if (!list) throw notFound('list', listAddress);
     const m = validAddress(member, 'member');
     if (m === list.address) throw new TandemError('MAIL_ERR_INVALID', 'invalid', `list ${list.address} cannot be a member of itself`);
-    this.db.prepare('INSERT INTO list_members (list, address, role) VALUES (?, ?, ?) ON CONFLICT (list, address) DO UPDATE SET role = excluded.role').run(list.address, m, role);
+    this.sql('INSERT INTO list_members (list, address, role) VALUES (?, ?, ?) ON CONFLICT (list, address) DO UPDATE SET role = excluded.role').run(list.address, m, role);
   }
 
   removeListMember(listAddress: string, member: string): void {
     const list = this.getList(listAddress);
     if (!list) throw notFound('list', listAddress);
-    const res = this.db.prepare('DELETE FROM list_members WHERE list = ? AND address = ?').run(list.address, validAddress(member, 'member'));
+    const res = this.sql('DELETE FROM list_members WHERE list = ? AND address = ?').run(list.address, validAddress(member, 'member'));
     if (res.changes === 0) throw notFound(`member of ${list.address}:`, member);
   }
 

@@ -7,8 +7,25 @@ import { deliverToMaildir, listMaildir, parseMaildirName, readMessage, removeMes
 import { readUsage, addUsage, parseMaildirsize, exceedsQuota } from './quota.ts';
 
 test('parseMaildirName() separates the stable id, the size and the flags', () => {
-  assert.deepEqual(parseMaildirName('1700000000.M1P2Q3R4.host,S=1234:2,RS'), { id: '1700000000.M1P2Q3R4.host', size: 1234, flags: 'RS', time: 1700000000000 });
-  assert.deepEqual(parseMaildirName('1700000000.M1P2.host'), { id: '1700000000.M1P2.host', size: null, flags: '', time: 1700000000000 });
+  assert.deepEqual(parseMaildirName('1700000000.M1500P2Q3R4.host,S=1234:2,RS'), { id: '1700000000.M1500P2Q3R4.host', size: 1234, flags: 'RS', time: 1700000000001.5 });
+  assert.deepEqual(parseMaildirName('1700000000.P2.host'), { id: '1700000000.P2.host', size: null, flags: '', time: 1700000000000 });
+});
+
+test('messages of one second are listed in delivery order, by microseconds, not by name', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'tandem-md-'));
+  try {
+    // "M99" sorts after "M123" as text; delivery order must win.
+    for (const usec of ['123000', '99']) {
+      await deliverToMaildir(root, Buffer.from(`Subject: ${usec}\r\n\r\n`));
+    }
+    const names = (await listMaildir(root)).map((m) => m.filename);
+    const { renameSync } = await import('node:fs');
+    renameSync(join(root, 'new', names[0]!), join(root, 'new', '1700000000.M123000P1Q1Rx.h,S=18'));
+    renameSync(join(root, 'new', names[1]!), join(root, 'new', '1700000000.M99P1Q2Rx.h,S=15'));
+    assert.deepEqual((await listMaildir(root)).map((m) => m.id), ['1700000000.M99P1Q2Rx.h', '1700000000.M123000P1Q1Rx.h']);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
 
 test('delivered messages appear in new/ with their exact bytes, and tmp/ is left empty', async () => {

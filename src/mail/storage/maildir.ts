@@ -43,8 +43,10 @@ export function parseMaildirName(filename: string): { id: string; size: number |
   const flags = colon >= 0 ? filename.slice(colon + 3) : '';
   const sizeMatch = /,S=(\d+)/.exec(base);
   const id = base.replace(/,[A-Za-z]=[^,]*/g, '');
-  const sec = /^(\d+)\./.exec(base);
-  return { id, size: sizeMatch ? Number(sizeMatch[1]) : null, flags, time: sec ? Number(sec[1]) * 1000 : null };
+  // Delivery time from "<sec>.M<usec>...": microseconds order messages of one second.
+  const when = /^(\d+)\.(?:M(\d{1,6})[^0-9])?/.exec(base);
+  const time = when ? Number(when[1]) * 1000 + (when[2] ? Number(when[2]) / 1000 : 0) : null;
+  return { id, size: sizeMatch ? Number(sizeMatch[1]) : null, flags, time };
 }
 
 /** Makes a Maildir folder (cur, new, tmp) durable if it does not exist yet. */
