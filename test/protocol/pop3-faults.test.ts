@@ -45,7 +45,7 @@ class FaultyStore implements Pop3Store {
 const store = new FaultyStore();
 let f: Pop3Fixture;
 before(async () => {
-  f = await startPop3({ limits: { idleTimeoutSeconds: 1 } }, { store });
+  f = await startPop3({ limits: { pop3IdleTimeoutSeconds: 1 } }, { store });
   store.inner = new MaildirPop3Store(f.ctx.layout);
   await f.deliver('alice', 'Subject: small\n\nx\n');
   await f.deliver('alice', Buffer.alloc(512 * 1024, 'a'));

@@ -14,7 +14,7 @@ let f: Pop3Fixture;
 before(async () => {
   f = await startPop3({
     auth: { allowPlaintextOnLoopback: true, maxFailuresPerUser: 2, maxFailuresPerIp: 4, failureWindowSeconds: 300 },
-    limits: { lineLengthBytes: 512, connectionsPerIp: 3, idleTimeoutSeconds: 1 },
+    limits: { lineLengthBytes: 512, connectionsPerIp: 3, pop3IdleTimeoutSeconds: 1 },
   });
 });
 after(() => f.stop());
@@ -37,7 +37,7 @@ test('an overlong line gets one -ERR, is not buffered, and the session goes on',
   await c.quit();
 });
 
-test('an idle session is logged out after idleTimeoutSeconds without entering UPDATE', async () => {
+test('an idle session is logged out after pop3IdleTimeoutSeconds without entering UPDATE', async () => {
   await f.deliver('bob', 'Subject: keep\n\nx\n');
   const c = await open();
   assert.match(await c.login('bob@demo.test', 'builder'), /^\+OK bob@demo\.test has 1 messages/);
@@ -50,7 +50,7 @@ test('an idle session is logged out after idleTimeoutSeconds without entering UP
   assert.equal((await listMaildir(f.maildir('bob'))).length, 1, 'the DELE of a timed-out session is not applied');
 });
 
-test('a client that stops reading in the middle of a RETR is dropped after idleTimeoutSeconds', async () => {
+test('a client that stops reading in the middle of a RETR is dropped after pop3IdleTimeoutSeconds', async () => {
   await f.deliver('alice', Buffer.alloc(16 << 20, 'z'));
   const c = await open();
   assert.match(await c.login(), /^\+OK alice@demo\.test has 1 messages/);

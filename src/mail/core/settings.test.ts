@@ -36,7 +36,7 @@ test('a minimal file gets every documented default', () => {
     relay: { networks: [], smarthost: null },
     limits: {
       messageSizeBytes: 26214400, recipientsPerMessage: 100, connectionsPerIp: 20, maxConnections: 1000,
-      lineLengthBytes: 4096, idleTimeoutSeconds: 300, dataTimeoutSeconds: 600,
+      lineLengthBytes: 4096, idleTimeoutSeconds: 300, pop3IdleTimeoutSeconds: 600, dataTimeoutSeconds: 600,
     },
     delivery: { quotaExceeded: 'tempfail', maxHops: 50, defaultQuotaBytes: 0 },
     queue: {

@@ -76,9 +76,11 @@ export const settingsSchema = z.object({
     maxConnections: z.number().int().min(1).default(1000),
     lineLengthBytes: z.number().int().min(512).default(4096),
     idleTimeoutSeconds: z.number().int().min(1).default(300),
+    /** POP3's autologout timer: RFC 1939 section 3 asks for at least 10 minutes. */
+    pop3IdleTimeoutSeconds: z.number().int().min(1).default(600),
     /** Time allowed for one whole SMTP DATA transfer. */
     dataTimeoutSeconds: z.number().int().min(1).default(600),
-  }).strict().default({ messageSizeBytes: 25 * 1024 * 1024, recipientsPerMessage: 100, connectionsPerIp: 20, maxConnections: 1000, lineLengthBytes: 4096, idleTimeoutSeconds: 300, dataTimeoutSeconds: 600 }),
+  }).strict().default({ messageSizeBytes: 25 * 1024 * 1024, recipientsPerMessage: 100, connectionsPerIp: 20, maxConnections: 1000, lineLengthBytes: 4096, idleTimeoutSeconds: 300, pop3IdleTimeoutSeconds: 600, dataTimeoutSeconds: 600 }),
   delivery: z.object({
     /** What a full mailbox means for the sender: "tempfail" (452, retried) or "reject" (552). */
     quotaExceeded: z.enum(['tempfail', 'reject']).default('tempfail'),

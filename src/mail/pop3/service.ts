@@ -64,7 +64,7 @@ export async function startPop3Service(ctx: MailContext, options: Pop3ServiceOpt
     hostname: settings.hostname,
     limits: {
       maxLineBytes: limits.lineLengthBytes,
-      idleTimeoutMs: limits.idleTimeoutSeconds * 1000,
+      idleTimeoutMs: limits.pop3IdleTimeoutSeconds * 1000,
       maxBadCommands: 10,
       maxAuthFailures: 3,
     },
