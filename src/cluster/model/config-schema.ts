@@ -1,0 +1,168 @@
+// The shape of the cluster YAML (one file, identical on every node) as a zod schema.
+// Only per-field rules live here; rules that relate fields (unknown nodes, dependency
+// cycles, timeouts vs intervals) are in config-check.ts. Durations come out as milliseconds.
+import { z } from 'zod';
+import { isIP } from 'node:net';
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Parses "500ms", "3s", "1.5m", "1h" (or a bare number of milliseconds) into milliseconds. */
+export function parseDuration(text: string | number): number | null {
+  if (typeof text === 'number') return Number.isInteger(text) && text >= 0 ? text : null;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/.exec(text);
+  if (!m) return null;
+  const ms = Number(m[1]) * (UNITS[m[2] as string] as number);
+  return Number.isFinite(ms) ? Math.round(ms) : null;
+}
+
+/** A duration field: YAML may say `3s` or `3000`; the parsed config always holds ms. */
+const duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms === null) {
+    ctx.addIssue({ code: 'custom', message: `expected a duration such as 500ms, 3s, 2m or 1h (got ${JSON.stringify(value)})` });
+    return z.NEVER;
+  }
+  return ms;
+});
+const positiveDuration = duration.refine((ms) => ms > 0, 'must be longer than 0');
+
+/** Names end up in CLI arguments, file names and env variables, so they are kept plain. */
+const name = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/i, 'must be 1-63 letters, digits, - or _, starting with a letter or digit');
+const ipAddress = z.string().refine((a) => isIP(a) !== 0, 'must be an IP address');
+const nonEmpty = z.string().min(1, 'must not be empty');
+const command = z.array(nonEmpty).min(1, 'must name a program (a list: program, then arguments)');
+
+const recovery = z.object({
+  /** Restarts allowed within `window` before the group fails over (the seed's /R). */
+  restarts: z.number().int().min(0).default(3),
+  /** Window H over which failures are counted (the seed's /H). */
+  window: positiveDuration.default(60_000),
+  /** After the restarts: move the group to the next node by priority (false: go straight to finalAction). */
+  failover: z.boolean().default(true),
+  /** When no node is left: none (group stays offline), stop-node (stop the cluster service here), reboot. */
+  finalAction: z.enum(['none', 'stop-node', 'reboot']).default('none'),
+}).strict();
+export const DEFAULT_RECOVERY = { restarts: 3, window: 60_000, failover: true, finalAction: 'none' } as const;
+
+const monitorCommon = {
+  /** Unique within the resource; names the monitor in logs and `tandem monitor suspend`. */
+  name,
+  interval: positiveDuration.default(5_000),
+  timeout: positiveDuration.default(3_000),
+  /** Consecutive successes before a failed resource counts as healthy again (keepalived rise). */
+  rise: z.number().int().min(1).default(1),
+  /** Consecutive failures before the monitor reports a failure (keepalived fall). */
+  fall: z.number().int().min(1).default(2),
+  recovery: recovery.default(DEFAULT_RECOVERY),
+};
+
+const monitor = z.discriminatedUnion('kind', [
+  /** The resource agent's own monitor operation. */
+  z.object({ kind: z.literal('agent'), ...monitorCommon }).strict(),
+  z.object({ kind: z.literal('tcp'), ...monitorCommon, host: nonEmpty, port: z.number().int().min(1).max(65535) }).strict(),
+  z.object({ kind: z.literal('command'), ...monitorCommon, command }).strict(),
+  /** The seed's ARMRSP /PL: fail when none of the targets answers. */
+  z.object({ kind: z.literal('ping'), ...monitorCommon, targets: z.array(ipAddress).min(1) }).strict(),
+]);
+
+const timeouts = z.object({
+  start: positiveDuration.default(30_000),
+  stop: positiveDuration.default(30_000),
+  monitor: positiveDuration.default(10_000),
+}).strict();
+const DEFAULT_TIMEOUTS = { start: 30_000, stop: 30_000, monitor: 10_000 };
+
+const resourceCommon = {
+  name,
+  /** Names of resources in the same group that must run before this one starts. */
+  dependsOn: z.array(name).default([]),
+  timeouts: timeouts.default(DEFAULT_TIMEOUTS),
+  monitors: z.array(monitor).default([]),
+};
+
+const env = z.record(z.string(), z.string()).default({});
+
+const resource = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('vip'), ...resourceCommon, params: z.object({
+    address: ipAddress,
+    prefix: z.number().int().min(1).max(128).default(24),
+    /** iproute2: real `ip addr` + gratuitous ARP; loopback: bind on lo for one-machine demos. */
+    driver: z.enum(['iproute2', 'loopback']).default('iproute2'),
+    interface: nonEmpty.optional(),
+  }).strict() }).strict(),
+  z.object({ type: z.literal('volume'), ...resourceCommon, params: z.object({
+    /** The data directory (mount point when `device` is set). */
+    path: nonEmpty,
+    device: nonEmpty.optional(),
+    fsType: nonEmpty.optional(),
+    fsck: z.boolean().default(true),
+  }).strict() }).strict(),
+  z.object({ type: z.literal('script'), ...resourceCommon, params: z.object({
+    start: nonEmpty,
+    stop: nonEmpty,
+    env,
+  }).strict() }).strict(),
+  z.object({ type: z.literal('service'), ...resourceCommon, params: z.object({
+    command,
+    cwd: nonEmpty.optional(),
+    env,
+    /** Ready means listening here (S15), not merely spawned. */
+    readyPort: z.number().int().min(1).max(65535).optional(),
+  }).strict() }).strict(),
+  z.object({ type: z.literal('sync'), ...resourceCommon, params: z.object({
+    /** Node-local files kept identical on every node (the seed's registry sync). */
+    paths: z.array(nonEmpty).min(1),
+  }).strict() }).strict(),
+  z.object({ type: z.literal('ocf'), ...resourceCommon, params: z.object({
+    /** Path of an OCF resource agent script, e.g. /usr/lib/ocf/resource.d/heartbeat/IPaddr2. */
+    agent: nonEmpty,
+    /** Passed as OCF_RESKEY_<name>. */
+    params: z.record(z.string(), z.string()).default({}),
+  }).strict() }).strict(),
+]);
+
+const group = z.object({
+  name,
+  /** Ordered by priority: the first is the group's home node (CLP_SERVER=HOME). */
+  nodes: z.array(name).min(1, 'must list at least one node'),
+  startup: z.enum(['auto', 'manual']).default('auto'),
+  failback: z.enum(['manual', 'auto']).default('manual'),
+  /** With failback auto: how long a higher-priority node must stay up before the group moves back. */
+  failbackDelay: duration.default(30_000),
+  resources: z.array(resource).default([]),
+}).strict();
+
+const alert = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('log') }).strict(),
+  z.object({ type: z.literal('console') }).strict(),
+  z.object({ type: z.literal('webhook'), url: z.string().url() }).strict(),
+  z.object({ type: z.literal('mail'), to: z.array(nonEmpty).min(1), smarthost: nonEmpty.optional() }).strict(),
+]);
+
+export const clusterConfigSchema = z.object({
+  version: z.literal(1),
+  cluster: z.object({
+    name,
+    /** Authenticates heartbeats and RPC (HMAC); never logged. */
+    secret: z.string().min(16, 'must be at least 16 characters'),
+  }).strict(),
+  nodes: z.array(z.object({ name, addresses: z.array(ipAddress).min(1) }).strict()).min(1),
+  heartbeat: z.object({
+    interval: positiveDuration.default(500),
+    timeout: positiveDuration.default(3_000),
+  }).strict().default({ interval: 500, timeout: 3_000 }),
+  arbiter: z.discriminatedUnion('type', [
+    z.object({ type: z.literal('disk'), path: nonEmpty, leaseTtl: positiveDuration.default(3_000) }).strict(),
+    z.object({ type: z.literal('etcd'), endpoints: z.array(z.string().url()).min(1), leaseTtl: positiveDuration.default(3_000) }).strict(),
+  ]),
+  groups: z.array(group).default([]),
+  alerts: z.array(alert).default([{ type: 'log' }]),
+}).strict();
+
+export type ClusterConfig = z.output<typeof clusterConfigSchema>;
+export type NodeConfig = ClusterConfig['nodes'][number];
+export type GroupConfig = ClusterConfig['groups'][number];
+export type ResourceConfig = GroupConfig['resources'][number];
+export type MonitorConfig = ResourceConfig['monitors'][number];
+export type RecoveryConfig = MonitorConfig['recovery'];
+export type ResourceType = ResourceConfig['type'];
