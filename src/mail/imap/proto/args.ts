@@ -58,6 +58,13 @@ export class Args {
     return toNumber(this.atom(what), this.what, what, max);
   }
 
+  /** A mod-sequence (RFC 7162 section 7: up to 2^63-1, so a bigint). */
+  modseq(what = 'mod-sequence'): bigint {
+    const s = this.atom(what);
+    if (!/^\d{1,19}$/.test(s) || BigInt(s) > 0x7fffffffffffffffn) throw new ArgError(`${this.what}: ${what} must be a number below 2^63`);
+    return BigInt(s);
+  }
+
   list(what: string): Args {
     const t = this.next(what);
     if (t.type !== 'list') throw new ArgError(`${this.what}: ${what} must be a parenthesised list`);

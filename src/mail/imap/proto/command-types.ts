@@ -10,7 +10,7 @@ export type { SearchKey, FetchAtt };
 /** QRESYNC parameters of SELECT/EXAMINE (RFC 7162 section 3.2.5). */
 export interface QresyncParams {
   readonly uidValidity: number;
-  readonly modseq: number;
+  readonly modseq: bigint;
   readonly knownUids: SequenceSet | null;
   readonly seqMatch: { readonly seqs: SequenceSet; readonly uids: SequenceSet } | null;
 }
@@ -56,8 +56,8 @@ export type CommandBody =
   | { readonly name: 'STATUS'; readonly mailbox: string; readonly items: readonly StatusItem[] }
   | { readonly name: 'APPEND'; readonly mailbox: string; readonly messages: readonly AppendMessage[] }
   | { readonly name: 'SEARCH'; readonly charset: string | null; readonly criteria: SearchKey; readonly returns: SearchReturn }
-  | { readonly name: 'FETCH'; readonly sequence: SequenceSet; readonly items: readonly FetchAtt[]; readonly changedSince: number | null; readonly vanished: boolean }
-  | { readonly name: 'STORE'; readonly sequence: SequenceSet; readonly action: StoreAction; readonly silent: boolean; readonly flags: readonly string[]; readonly unchangedSince: number | null }
+  | { readonly name: 'FETCH'; readonly sequence: SequenceSet; readonly items: readonly FetchAtt[]; readonly changedSince: bigint | null; readonly vanished: boolean }
+  | { readonly name: 'STORE'; readonly sequence: SequenceSet; readonly action: StoreAction; readonly silent: boolean; readonly flags: readonly string[]; readonly unchangedSince: bigint | null }
   | { readonly name: 'COPY' | 'MOVE'; readonly sequence: SequenceSet; readonly mailbox: string }
   | { readonly name: 'GETQUOTA'; readonly root: string }
   | { readonly name: 'SETQUOTA'; readonly root: string; readonly limits: ReadonlyArray<{ readonly resource: string; readonly limit: number }> }

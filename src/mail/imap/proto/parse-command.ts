@@ -67,13 +67,13 @@ const PARSERS: Record<string, Parser> = {
 /** STORE: `set [(UNCHANGEDSINCE n)] (+|-)FLAGS[.SILENT] flags` (RFC 3501 6.4.6, RFC 7162 3.1.3). */
 function parseStore(a: Args): CommandBody {
   const sequence = a.sequenceSet();
-  let unchangedSince: number | null = null;
+  let unchangedSince: bigint | null = null;
   if (a.peek()?.type === 'list') {
     const mods = a.list('store modifiers');
     while (!mods.atEnd) {
       const m = mods.atom('modifier');
       if (m !== 'UNCHANGEDSINCE') throw new ArgError(`STORE: unknown modifier ${m}`);
-      unchangedSince = mods.number('mod-sequence');
+      unchangedSince = mods.modseq();
     }
   }
   const item = a.atom('data item');

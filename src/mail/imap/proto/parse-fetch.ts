@@ -101,14 +101,14 @@ export function parseFetchItems(args: Args): FetchAtt[] {
 }
 
 /** FETCH modifiers (RFC 7162 section 3.1.4 CHANGEDSINCE, section 3.2.6 VANISHED). */
-export function parseFetchModifiers(args: Args): { changedSince: number | null; vanished: boolean } {
-  let changedSince: number | null = null;
+export function parseFetchModifiers(args: Args): { changedSince: bigint | null; vanished: boolean } {
+  let changedSince: bigint | null = null;
   let vanished = false;
   if (args.atEnd) return { changedSince, vanished };
   const mods = args.list('fetch modifiers');
   while (!mods.atEnd) {
     const name = mods.atom('modifier');
-    if (name === 'CHANGEDSINCE') changedSince = mods.number('mod-sequence');
+    if (name === 'CHANGEDSINCE') changedSince = mods.modseq();
     else if (name === 'VANISHED') vanished = true;
     else throw new ArgError(`FETCH: unknown modifier ${name}`);
   }

@@ -43,7 +43,7 @@ export function parseSelectParams(args: Args): { condstore: boolean; qresync: Qr
     else if (name === 'QRESYNC') {
       const q = params.list('QRESYNC parameters');
       const uidValidity = q.number('UIDVALIDITY', 0xffffffff);
-      const modseq = q.number('mod-sequence');
+      const modseq = q.modseq();
       let knownUids = null;
       let seqMatch = null;
       const t = q.peek();

@@ -68,7 +68,7 @@ function parseModseq(args: Args): SearchKey {
     if (type !== 'priv' && type !== 'shared' && type !== 'all') throw new ArgError('SEARCH: MODSEQ entry type must be priv, shared or all');
     entry = { name, type };
   }
-  return { key: 'MODSEQ', modseq: args.number('mod-sequence'), entry };
+  return { key: 'MODSEQ', modseq: args.modseq(), entry };
 }
 
 function parseKeys(args: Args, depth: number): SearchKey[] {

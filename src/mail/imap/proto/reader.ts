@@ -152,8 +152,12 @@ export class CommandReader {
     const tag = this.tagOf(text);
     const verb = this.verbOf();
     const inline = size <= this.limits.inlineLiteralMax;
-    if (!this.discarding && (size > this.limits.maxLiteralSize || (inline && this.held + size > this.limits.maxCommandBytes))) {
-      out.push({ kind: 'error', tag, reason: `literal too big (${size} octets, limit ${inline ? this.limits.maxCommandBytes : this.limits.maxLiteralSize})` });
+    const overLiteral = size > this.limits.maxLiteralSize;
+    if (!this.discarding && (overLiteral || (inline && this.held + size > this.limits.maxCommandBytes))) {
+      const reason = overLiteral
+        ? `literal too big (${size} octets, limit ${this.limits.maxLiteralSize})`
+        : `command too big (limit ${this.limits.maxCommandBytes} octets)`;
+      out.push({ kind: 'error', tag, reason });
       // A synchronizing literal is never sent once refused; a non-synchronizing one is
       // already on its way and is skipped with the rest of its command (RFC 7888 section 4).
       if (!nonSync) return this.resetCommand();

@@ -20,7 +20,7 @@ export type SearchKey =
   | { readonly key: 'LARGER' | 'SMALLER'; readonly size: number }
   | { readonly key: 'OLDER' | 'YOUNGER'; readonly seconds: number }
   | { readonly key: 'UID' | 'SEQ'; readonly set: SequenceSet }
-  | { readonly key: 'MODSEQ'; readonly modseq: number; readonly entry: { readonly name: string; readonly type: 'priv' | 'shared' | 'all' } | null }
+  | { readonly key: 'MODSEQ'; readonly modseq: bigint; readonly entry: { readonly name: string; readonly type: 'priv' | 'shared' | 'all' } | null }
   | { readonly key: 'NOT'; readonly inner: SearchKey }
   | { readonly key: 'OR'; readonly left: SearchKey; readonly right: SearchKey }
   | { readonly key: 'AND'; readonly keys: readonly SearchKey[] };
