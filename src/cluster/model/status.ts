@@ -43,7 +43,7 @@ export interface Failure {
   readonly atMs: number;
 }
 
-/** What an operator asked of a group (tandem group start|stop). */
+/** What an operator asked of a group (tandem group start|stop); it holds until the operator changes it. */
 export type GroupRequest = 'none' | 'start' | 'stop';
 
 export interface GroupStatus {

@@ -52,7 +52,9 @@ function decideGroup(view: ClusterView, group: GroupConfig, status: GroupStatus)
     // everything at once, unknown included, without probing first (DESIGN 2.2).
     out.actions = stopActions(group, status, self, ['running', 'failed', 'unknown']);
     const when = validUntilMs === null ? 'never renewed' : `expired ${formatMs(view.nowMs - validUntilMs)} ago`;
-    out.reasons.push(`group ${g}: lease lost on ${self} (${when}), self-fencing: stopping its resources`);
+    out.reasons.push(out.actions.length > 0
+      ? `group ${g}: lease lost on ${self} (${when}), self-fencing: stopping its resources`
+      : `group ${g}: lease on ${self} not valid (${when}): nothing runs here; no action until it is renewed or expires`);
     return out;
   }
 
