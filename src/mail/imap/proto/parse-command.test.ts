@@ -140,3 +140,18 @@ test('unknown commands and bad arguments are values naming the problem', () => {
   assert.deepEqual(parseText('a1 SELECT'), { error: true, tag: 'a1', reason: 'SELECT: missing mailbox' });
   assert.deepEqual(parseText('a1 "SELECT"'), { error: true, tag: 'a1', reason: 'command: command name must be an atom' });
 });
+
+test('RFC 9051 section 6 examples', () => {
+  assert.deepEqual(parseOk('t1 ENABLE IMAP4rev2').capabilities, ['IMAP4REV2']);
+  assert.deepEqual(parseOk('A02 LIST (SUBSCRIBED) "" "*"').selection, ['SUBSCRIBED']);
+  assert.deepEqual(parseOk('A01 LIST "" % RETURN (STATUS (MESSAGES UNSEEN))').returns, { subscribed: false, children: false, specialUse: false, status: ['MESSAGES', 'UNSEEN'] });
+  assert.deepEqual(parseOk('A04 LIST "" "%" RETURN (SUBSCRIBED)').returns, { subscribed: true, children: false, specialUse: false, status: null });
+  assert.equal(parseOk('A042 STATUS blurdybloop (UIDNEXT MESSAGES)').mailbox, 'blurdybloop');
+  assert.deepEqual(parseOk('A003 STORE 2:4 +FLAGS (\\Deleted)').flags, ['\\Deleted']);
+  assert.deepEqual(parseOk('A999 UID FETCH 4827313:4828442 FLAGS').sequence, R([4827313, 4828442]));
+  assert.equal(parseOk('A005 UID FETCH 1:* (FLAGS) (CHANGEDSINCE 1)').changedSince, 1n);
+  assert.deepEqual(parseOk('A001 LOGIN {11+}\r\nFRED FOOBAR {7+}\r\nfat man').username, 'FRED FOOBAR');
+  assert.deepEqual(parseOk('a1 RENAME "Foo" "Zap"'), { name: 'RENAME', from: 'Foo', to: 'Zap', tag: 'a1', uid: false });
+  assert.equal(parseOk('A341 CLOSE').name, 'CLOSE');
+  assert.equal(parseOk('A202 EXPUNGE').name, 'EXPUNGE');
+});
