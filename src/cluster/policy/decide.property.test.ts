@@ -52,13 +52,18 @@ const randomWorldArb = optionsArb.chain((o) => {
   return w;
 });
 
-test('decide() on any view: only the valid lease holder plans starts, under its own epoch, and it never throws', () => {
+test('decide() on any view is pure, never throws, and only the valid lease holder plans starts, under its own epoch', () => {
   fc.assert(fc.property(randomWorldArb, (w) => {
     for (const g of w.config.groups) {
       const lease = w.groups[g.name]?.lease;
       const starters = new Set<string>();
       for (const n of w.config.nodes) {
-        const plan = decide(viewFor(w, n.name));
+        const view = viewFor(w, n.name);
+        const before = JSON.stringify(view);
+        const plan = decide(view);
+        // Pure: the view is untouched and the same view always gives the same plan.
+        assert.equal(JSON.stringify(view), before);
+        assert.deepEqual(decide(view), plan);
         for (const a of plan.actions) {
           if ((a.kind === 'start' || a.kind === 'restart') && a.group === g.name) {
             starters.add(a.node);
