@@ -2,7 +2,7 @@
 // section 6, plus the extensions' examples (RFC 2971, 4731, 5258, 6851, 7162, 9208).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseOk, parseText } from './test-helpers.ts';
+import { parseOk, parseText } from './_test-helpers.ts';
 
 const R = (...ranges: Array<[number | '*', number | '*']>) => ({ kind: 'ranges', ranges: ranges.map(([start, end]) => ({ start, end })) });
 
@@ -154,4 +154,11 @@ test('RFC 9051 section 6 examples', () => {
   assert.deepEqual(parseOk('a1 RENAME "Foo" "Zap"'), { name: 'RENAME', from: 'Foo', to: 'Zap', tag: 'a1', uid: false });
   assert.equal(parseOk('A341 CLOSE').name, 'CLOSE');
   assert.equal(parseOk('A202 EXPUNGE').name, 'EXPUNGE');
+});
+
+test('RFC 3501 section 6.3.8 LIST examples', () => {
+  assert.deepEqual(parseOk('A682 LIST "" *').patterns, ['*']);
+  assert.deepEqual([parseOk('A103 LIST /usr/staff/jones ""').reference, parseOk('A103 LIST /usr/staff/jones ""').patterns], ['/usr/staff/jones', ['']]);
+  assert.deepEqual(parseOk('A202 LIST ~/Mail/ %').reference, '~/Mail/');
+  assert.equal(parseOk('A001 AUTHENTICATE GSSAPI').mechanism, 'GSSAPI');
 });

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseFetchAtt, parseSection, fetchAttLabel } from './parse-fetch.ts';
-import { parseOk, parseText } from './test-helpers.ts';
+import { parseOk, parseText } from './_test-helpers.ts';
 import type { FetchAtt } from './fetch-types.ts';
 
 test('parseFetchAtt() reads sections, part numbers, PEEK and partials', () => {

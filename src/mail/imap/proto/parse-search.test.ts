@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseSearchDate } from './parse-search.ts';
-import { parseOk, parseText } from './test-helpers.ts';
+import { parseOk, parseText } from './_test-helpers.ts';
 
 const crit = (s: string) => parseOk(`a SEARCH ${s}`).criteria;
 

@@ -1,4 +1,4 @@
-// Test helper (not used by production code): a full command text through reader and parser.
+// Test-only helper (module-private, not used by production code): command text through reader and parser.
 import { CommandReader } from './reader.ts';
 import { parseCommand } from './parse-command.ts';
 import type { Command, CommandError } from './command-types.ts';
