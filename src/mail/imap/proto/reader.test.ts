@@ -171,3 +171,13 @@ test('property: any chunking of the input yields the same events', () => {
     assert.deepEqual(normalize(feed(r, ...chunks)), whole);
   }), { numRuns: 300 });
 });
+
+test('an over-long line announcing {n+} has its literal skipped too (RFC 7888 section 4)', () => {
+  const r = new CommandReader({ ...DEFAULT_READER_LIMITS, maxLineLength: 20 });
+  const ev = feed(r, `a APPEND ${'x'.repeat(30)} {14+}\r\n`, 'b DELETE INBOX', '\r\nc NOOP\r\n');
+  assert.deepEqual(ev.map((e) => e.kind), ['error', 'command']);
+  assert.equal(ev[1]!.kind === 'command' && ev[1]!.tag, 'c');
+  // A synchronizing marker needs nothing skipped: the client waits for "+" that never comes.
+  const sync = feed(r, `a APPEND ${'x'.repeat(30)} {5}\r\n`, 'd NOOP\r\n');
+  assert.deepEqual(sync.map((e) => e.kind === 'command' ? e.tag : e.kind), ['error', 'd']);
+});

@@ -44,6 +44,8 @@ export class CommandReader {
   private parts: Part[] = [];
   private held = 0;
   private skipLine = false;
+  /** Last octets of a line being dropped, to spot a trailing literal marker. */
+  private skipTail = '';
   private discarding = false;
   private literal: { remaining: number; size: number; binary: boolean; inline: Buffer[] | null; stream: number } | null = null;
   private streams = 0;
@@ -67,6 +69,7 @@ export class CommandReader {
     this.line = [];
     this.lineLen = 0;
     this.skipLine = false;
+    this.skipTail = '';
   }
 
   push(chunk: Buffer): ReaderEvent[] {
@@ -107,7 +110,8 @@ export class CommandReader {
   private takeLine(chunk: Buffer, off: number, out: ReaderEvent[]): number {
     const lf = chunk.indexOf(10, off);
     const end = lf < 0 ? chunk.length : lf;
-    if (!this.skipLine) {
+    if (this.skipLine) this.skipTail = (this.skipTail + chunk.toString('latin1', Math.max(off, end - 32), end)).slice(-32);
+    else {
       this.line.push(chunk.subarray(off, end));
       this.lineLen += end - off;
       // +1 leaves room for the CR that may precede the LF in the next chunk.
@@ -116,13 +120,28 @@ export class CommandReader {
         this.line = [];
         this.lineLen = 0;
         this.skipLine = true;
+        this.skipTail = chunk.toString('latin1', Math.max(off, end - 32), end);
         this.resetCommand();
       }
     }
     if (lf < 0) return chunk.length;
-    if (this.skipLine) this.skipLine = false;
+    if (this.skipLine) this.endSkippedLine(out);
     else this.endLine(out);
     return lf + 1;
+  }
+
+  /**
+   * The end of a dropped over-long line. If it announced a non-synchronizing literal, those
+   * octets are on their way and must be skipped too, or they would be read as commands.
+   */
+  private endSkippedLine(out: ReaderEvent[]): void {
+    this.skipLine = false;
+    const m = LITERAL_MARKER.exec(this.skipTail.replace(/\r$/, ''));
+    this.skipTail = '';
+    if (m && m[3] === '+') {
+      this.discarding = true;
+      this.startLiteral(Number(m[2]), m[1] === '~', true, '', out);
+    }
   }
 
   private endLine(out: ReaderEvent[]): void {
