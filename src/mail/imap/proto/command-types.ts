@@ -31,6 +31,8 @@ export interface AppendMessage {
   /** INTERNALDATE as given, parsed (RFC 3501 `date-time`). */
   readonly date: Date | null;
   readonly data: Buffer | StreamedLiteral;
+  /** Sent as `UTF8 (~{n})` (RFC 6855 section 4): headers may hold UTF-8. */
+  readonly utf8: boolean;
 }
 
 export type SortKey = { readonly reverse: boolean; readonly key: 'ARRIVAL' | 'CC' | 'DATE' | 'FROM' | 'SIZE' | 'SUBJECT' | 'TO' | 'DISPLAYFROM' | 'DISPLAYTO' };

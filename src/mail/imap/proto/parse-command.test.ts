@@ -162,3 +162,10 @@ test('RFC 3501 section 6.3.8 LIST examples', () => {
   assert.deepEqual(parseOk('A202 LIST ~/Mail/ %').reference, '~/Mail/');
   assert.equal(parseOk('A001 AUTHENTICATE GSSAPI').mechanism, 'GSSAPI');
 });
+
+test('APPEND UTF8 (~{n}) carries a literal8 (RFC 6855 section 4)', () => {
+  const [m] = parseOk('a APPEND INBOX (\\Seen) UTF8 (~{4+}\r\nab\0c)').messages as Array<{ utf8: boolean; data: Buffer }>;
+  assert.deepEqual([m!.utf8, m!.data.toString('latin1')], [true, 'ab\0c']);
+  assert.equal((parseOk('a APPEND INBOX {1+}\r\nx').messages as Array<{ utf8: boolean }>)[0]!.utf8, false);
+  assert.ok('error' in parseText('a APPEND INBOX UTF8 ({1+}\r\nx {1+}\r\ny)'));
+});

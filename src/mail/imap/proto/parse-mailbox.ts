@@ -116,7 +116,7 @@ export function parseListArgs(args: Args): { reference: string; patterns: string
   return { reference, patterns, selection, returns, extended };
 }
 
-/** APPEND: `mailbox 1*([flags] [date-time] literal)`; several messages is MULTIAPPEND (RFC 3502). */
+/** APPEND: `mailbox 1*([flags] [date-time] (literal | UTF8 (literal8)))`; several is MULTIAPPEND (RFC 3502). */
 export function parseAppendArgs(args: Args): { mailbox: string; messages: AppendMessage[] } {
   const mailbox = args.astring('mailbox');
   const messages: AppendMessage[] = [];
@@ -134,7 +134,14 @@ export function parseAppendArgs(args: Args): { mailbox: string; messages: Append
       args.next('date-time');
     }
     flags = [...new Set(flags)];
-    messages.push({ flags, date, data: args.literal('message literal') });
+    // RFC 6855 section 4: `UTF8 (~{n}...)` carries a message with UTF-8 headers.
+    if (args.peekAtom() === 'UTF8') {
+      args.next('UTF8');
+      const inner = args.list('UTF8 data');
+      const data = inner.literal('message literal8');
+      inner.end();
+      messages.push({ flags, date, data, utf8: true });
+    } else messages.push({ flags, date, data: args.literal('message literal'), utf8: false });
   } while (!args.atEnd);
   return { mailbox, messages };
 }
