@@ -23,6 +23,11 @@ export function checkClusterConfig(config: ClusterConfig): string[] {
   // etcd refuses shorter leases; failing here beats a lease that is silently longer.
   if (config.arbiter.type === 'etcd' && ttl < 2_000) add('arbiter.leaseTtl', `etcd leases are at least 2 s (got ${ttl} ms)`);
 
+  duplicates(config.nodeMonitors.map((m) => m.name)).forEach((i) => add(`nodeMonitors.${i}.name`, `duplicate monitor name "${config.nodeMonitors[i]?.name}"`));
+  config.nodeMonitors.forEach((m, i) => {
+    if (m.timeout > m.interval) add(`nodeMonitors.${i}.timeout`, `must not be longer than interval (${m.timeout} ms > ${m.interval} ms)`);
+  });
+
   const nodeNames = new Set(config.nodes.map((n) => n.name));
   duplicates(config.groups.map((g) => g.name)).forEach((i) => add(`groups.${i}.name`, `duplicate group name "${config.groups[i]?.name}"`));
   const vipOwner = new Map<string, string>();

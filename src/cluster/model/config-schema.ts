@@ -65,6 +65,14 @@ const monitor = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('ping'), ...monitorCommon, targets: z.array(ipAddress).min(1) }).strict(),
 ]);
 
+/** Node health checks (the seed's ARMRSP): a node whose check fails takes no groups and hands its groups over. */
+const nodeMonitorCommon = { name, interval: monitorCommon.interval, timeout: monitorCommon.timeout, rise: monitorCommon.rise, fall: monitorCommon.fall };
+const nodeMonitor = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('ping'), ...nodeMonitorCommon, targets: z.array(ipAddress).min(1) }).strict(),
+  /** The NIC's link state (carrier). */
+  z.object({ kind: z.literal('link'), ...nodeMonitorCommon, interface: nonEmpty }).strict(),
+]);
+
 const timeouts = z.object({
   start: positiveDuration.default(30_000),
   stop: positiveDuration.default(30_000),
@@ -155,6 +163,8 @@ export const clusterConfigSchema = z.object({
     z.object({ type: z.literal('disk'), path: nonEmpty, leaseTtl: positiveDuration.default(3_000) }).strict(),
     z.object({ type: z.literal('etcd'), endpoints: z.array(z.string().url()).min(1), leaseTtl: positiveDuration.default(3_000) }).strict(),
   ]),
+  /** Run on every node; see NodeStatus.failingMonitors. */
+  nodeMonitors: z.array(nodeMonitor).default([]),
   groups: z.array(group).default([]),
   alerts: z.array(alert).default([{ type: 'log' }]),
 }).strict();
@@ -166,3 +176,4 @@ export type ResourceConfig = GroupConfig['resources'][number];
 export type MonitorConfig = ResourceConfig['monitors'][number];
 export type RecoveryConfig = MonitorConfig['recovery'];
 export type ResourceType = ResourceConfig['type'];
+export type NodeMonitorConfig = ClusterConfig['nodeMonitors'][number];

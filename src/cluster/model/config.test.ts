@@ -59,6 +59,8 @@ const problems: { name: string; raw: unknown; expect: RegExp }[] = [
   { name: 'a monitor timeout longer than its interval', raw: edit((c) => { group0(c).resources[2].monitors[0].interval = '2s'; }), expect: /^groups\.0\.resources\.2\.monitors\.0\.timeout: must not be longer than interval \(3000 ms > 2000 ms\)/ },
   { name: 'a recovery window shorter than the interval', raw: edit((c) => { group0(c).resources[2].monitors[0].recovery = { window: '1s' }; }), expect: /^groups\.0\.resources\.2\.monitors\.0\.recovery\.window: must be at least the monitor interval/ },
   { name: 'a duplicate monitor name', raw: edit((c) => { group0(c).resources[2].monitors.push({ name: 'm', kind: 'agent' }); }), expect: /^groups\.0\.resources\.2\.monitors\.1\.name: duplicate monitor name "m"/ },
+  { name: 'a node monitor timeout longer than its interval', raw: edit((c) => { c.nodeMonitors = [{ name: 'gw', kind: 'ping', targets: ['198.18.0.254'], interval: '1s', timeout: '2s' }]; }), expect: /^nodeMonitors\.0\.timeout: must not be longer than interval/ },
+  { name: 'a duplicate node monitor', raw: edit((c) => { c.nodeMonitors = [{ name: 'gw', kind: 'link', interface: 'eth0' }, { name: 'gw', kind: 'link', interface: 'eth1' }]; }), expect: /^nodeMonitors\.1\.name: duplicate monitor name "gw"/ },
   { name: 'a VIP used twice', raw: edit((c) => { group0(c).resources.push({ name: 'vip2', type: 'vip', params: { address: '198.18.0.100' } }); }), expect: /^groups\.0\.resources\.3\.params\.address: VIP 198\.18\.0\.100 is also used by mail\/vip/ },
   { name: 'a VIP equal to a node address', raw: edit((c) => { group0(c).resources[1].params.address = '198.18.0.2'; }), expect: /^groups\.0\.resources\.1\.params\.address: VIP 198\.18\.0\.2 is node sv2's real address/ },
 ];

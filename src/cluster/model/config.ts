@@ -4,7 +4,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { clusterConfigSchema, type ClusterConfig } from './config-schema.ts';
 import { checkClusterConfig } from './config-check.ts';
 
-export type { ClusterConfig, NodeConfig, GroupConfig, ResourceConfig, MonitorConfig, RecoveryConfig, ResourceType } from './config-schema.ts';
+export type { ClusterConfig, NodeConfig, GroupConfig, ResourceConfig, MonitorConfig, RecoveryConfig, ResourceType, NodeMonitorConfig } from './config-schema.ts';
 export { parseDuration, DEFAULT_RECOVERY } from './config-schema.ts';
 export { configHash, canonicalJson } from './config-hash.ts';
 export { diffConfigs, type ConfigDifference } from './config-diff.ts';

@@ -19,6 +19,8 @@ export interface NodeStatus {
   readonly maintenance: boolean;
   /** Its cluster service is stopped (`tandem cluster stop`, or the final action stop-node). */
   readonly stopped: boolean;
+  /** Names of its node monitors (config nodeMonitors: ping, link) that currently report a failure. */
+  readonly failingMonitors: readonly string[];
 }
 
 export interface LeaseStatus {

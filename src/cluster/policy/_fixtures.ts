@@ -50,7 +50,7 @@ export function makeConfig(o: FixtureOptions = {}): ClusterConfig {
 /** Every node up (since t=0) with the same config; every resource stopped everywhere; no leases. */
 export function makeWorld(config: ClusterConfig, nowMs = 100_000): World {
   const nodes: Record<string, NodeStatus> = {};
-  for (const n of config.nodes) nodes[n.name] = { name: n.name, reachable: true, upSinceMs: 0, configHashMatches: true, maintenance: false, stopped: false };
+  for (const n of config.nodes) nodes[n.name] = { name: n.name, reachable: true, upSinceMs: 0, configHashMatches: true, maintenance: false, stopped: false, failingMonitors: [] };
   const groups: Record<string, GroupStatus> = {};
   for (const g of config.groups) {
     const resources: Record<string, Record<string, ResourceState>> = {};

@@ -27,7 +27,7 @@ const names = (n: number): string[] => Array.from({ length: n }, (_, i) => `sv${
 const randomWorldArb = optionsArb.chain((o) => {
   const nodes = names(o.nodeCount);
   const node = fc.constantFrom(...nodes);
-  const nodeArb = fc.record({ reachable: fc.boolean(), configHashMatches: fc.boolean(), maintenance: fc.boolean(), stopped: fc.boolean(), upSinceMs: fc.integer({ min: 0, max: NOW }) });
+  const nodeArb = fc.record({ reachable: fc.boolean(), configHashMatches: fc.boolean(), maintenance: fc.boolean(), stopped: fc.boolean(), upSinceMs: fc.integer({ min: 0, max: NOW }), failingMonitors: fc.subarray(['gateway', 'eth0']) });
   const groupArb = fc.record({
     holder: fc.option(node), epoch: fc.integer({ min: 0, max: 50 }), valid: fc.boolean(),
     states: fc.array(fc.constantFrom(...STATES), { minLength: nodes.length * 4, maxLength: nodes.length * 4 }),
@@ -82,7 +82,7 @@ test('decide() on any view is pure, never throws, and only the valid lease holde
 /** The node a group should run on from a clean start: first eligible by priority. */
 function expectedHome(w: World, group: string): string | null {
   const g = w.config.groups.find((x) => x.name === group);
-  return g?.nodes.find((n) => { const s = w.nodes[n]; return s && s.reachable && !s.stopped && !s.maintenance && s.configHashMatches; }) ?? null;
+  return g?.nodes.find((n) => { const s = w.nodes[n]; return s && s.reachable && !s.stopped && !s.maintenance && s.configHashMatches && s.failingMonitors.length === 0; }) ?? null;
 }
 
 /** Nodes where any resource of `group` runs. */
@@ -189,7 +189,11 @@ test('under random crashes, pauses, failures and waits: one owner per group, one
       }
       for (const n of w.config.nodes) if (isLive(w, n.name)) assert.deepEqual(decide(viewFor(w, n.name)).actions, [], `${n.name} still acts after settling`);
     }
-  }), { numRuns: 150 });
+  }), { numRuns: 150, examples: [
+    // Found by this test: a final action stopped the node while another group still ran there.
+    [[{ nodeCount: 2, groups: 2, failback: 'manual', startup: 'auto', restarts: 1, failover: false, finalAction: 'stop-node' },
+      [{ kind: 'monitor-fail', resource: 2 }, { kind: 'crash', node: 0 }, { kind: 'monitor-fail', resource: 2 }, { kind: 'wait', ms: 0 }]]],
+  ] });
 });
 
 const harmlessEventArb: fc.Arbitrary<Event> = fc.oneof(

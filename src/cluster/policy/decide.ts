@@ -19,23 +19,38 @@ const EMPTY_STATUS = (name: string): GroupStatus => ({
  * as `lease.validUntilMs`, which this function judges against `view.nowMs`.
  */
 export function decide(view: ClusterView): Plan {
-  const actions: Action[] = [];
+  const plans: { group: GroupConfig; plan: GroupPlan }[] = [];
   const reasons: string[] = [];
-  let finalAction: Action | null = null;
   for (const group of view.config.groups) {
     try {
-      const p = decideGroup(view, group, view.groups[group.name] ?? EMPTY_STATUS(group.name));
-      actions.push(...p.actions);
-      reasons.push(...p.reasons);
-      finalAction ??= p.finalAction;
+      plans.push({ group, plan: decideGroup(view, group, statusOf(view, group)) });
     } catch (err) {
       // Unreachable with a validated config; a bug here must not stop the other groups' plans.
       reasons.push(`group ${group.name}: no plan (policy error: ${(err as Error).message})`);
     }
   }
-  // A final action ends this node's service, so it runs once, after every group is stopped.
+  const finalAction = plans.map((p) => p.plan.finalAction).find((a) => a !== null) ?? null;
+  const actions: Action[] = [];
+  for (const { group, plan } of plans) {
+    // A final action ends this node's service, so every group here must be down before it
+    // runs, not only the one that failed: a stopped node no longer self-fences anything.
+    const p = finalAction && plan.finalAction === null ? handOver(view, group, statusOf(view, group), `group ${group.name} stops on ${view.self}: ${finalAction.kind} follows`) : plan;
+    actions.push(...p.actions);
+    reasons.push(...p.reasons);
+  }
   if (finalAction) actions.push(finalAction);
   return { actions, reasons };
+}
+
+function statusOf(view: ClusterView, group: GroupConfig): GroupStatus {
+  return view.groups[group.name] ?? EMPTY_STATUS(group.name);
+}
+
+/** Stops everything of the group on self (unknown included) and releases the lease if self holds it. */
+function handOver(view: ClusterView, group: GroupConfig, status: GroupStatus, reason: string): GroupPlan {
+  const actions = stopActions(group, status, view.self, ['running', 'failed', 'unknown']);
+  if (status.lease.holder === view.self) actions.push({ kind: 'release-lease', group: group.name, node: view.self, epoch: status.lease.epoch });
+  return { actions, reasons: actions.length > 0 ? [reason] : [], finalAction: null };
 }
 
 interface GroupPlan { actions: Action[]; reasons: string[]; finalAction: Action | null }
@@ -43,7 +58,7 @@ interface GroupPlan { actions: Action[]; reasons: string[]; finalAction: Action 
 function decideGroup(view: ClusterView, group: GroupConfig, status: GroupStatus): GroupPlan {
   const self = view.self;
   const g = group.name;
-  const { holder, epoch, validUntilMs } = status.lease;
+  const { holder, validUntilMs } = status.lease;
   const holdsLease = holder === self && validUntilMs !== null && validUntilMs > view.nowMs;
   const out: GroupPlan = { actions: [], reasons: [], finalAction: null };
 
@@ -63,8 +78,8 @@ function decideGroup(view: ClusterView, group: GroupConfig, status: GroupStatus)
 
   if (holdsLease) {
     // Ours but should not be: hand over cleanly, stop everything, then release the lease.
-    out.actions = stopActions(group, status, self, ['running', 'failed', 'unknown']);
-    out.actions.push({ kind: 'release-lease', group: g, node: self, epoch });
+    const p = handOver(view, group, status, place.reason);
+    out.actions = p.actions;
     out.reasons.push(place.reason);
     if (place.target === null) out.finalAction = finalActionFor(view, group, status);
   } else {

@@ -16,6 +16,7 @@ export function eligibility(view: ClusterView, group: GroupConfig, status: Group
   if (n.stopped) return { ok: false, why: `${node}'s cluster service is stopped` };
   if (n.maintenance) return { ok: false, why: `${node} is in maintenance` };
   if (!n.configHashMatches) return { ok: false, why: `${node}'s configuration differs` };
+  if (n.failingMonitors.length > 0) return { ok: false, why: `${node}'s node monitor ${n.failingMonitors.join(', ')} reports a failure` };
   const exhausted = exhaustedOn(view, group, status, node);
   if (exhausted) return { ok: false, why: describeExhaustion(exhausted, node), noFailover: !exhausted.recovery.failover };
   return { ok: true };
