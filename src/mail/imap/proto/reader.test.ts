@@ -181,3 +181,13 @@ test('an over-long line announcing {n+} has its literal skipped too (RFC 7888 se
   const sync = feed(r, `a APPEND ${'x'.repeat(30)} {5}\r\n`, 'd NOOP\r\n');
   assert.deepEqual(sync.map((e) => e.kind === 'command' ? e.tag : e.kind), ['error', 'd']);
 });
+
+test('while a refused command is skipped, a later synchronizing literal ends it (no "+" is ever sent)', () => {
+  const r = new CommandReader({ ...DEFAULT_READER_LIMITS, maxLiteralSize: 3 });
+  const ev = feed(r, 'a APPEND INBOX {5+}\r\n12345 {2}\r\n', 'b NOOP\r\n');
+  assert.deepEqual(ev.map((e) => e.kind === 'command' ? e.tag : e.kind), ['error', 'b']);
+  // A line one octet over the limit, ended by a bare LF, announcing {n+}: its literal is skipped too.
+  const r2 = new CommandReader({ ...DEFAULT_READER_LIMITS, maxLineLength: 12 });
+  const ev2 = feed(r2, 'a X 1234 {3+}', '\nd X\r\ne NOOP\r\n');
+  assert.deepEqual(ev2.map((e) => e.kind === 'command' ? e.tag : e.kind), ['error', 'e']);
+});

@@ -152,7 +152,8 @@ export class CommandReader {
     if (buf.length > this.limits.maxLineLength) {
       out.push({ kind: 'error', tag: this.tagOf(buf.toString('utf8')), reason: `line too long (limit ${this.limits.maxLineLength})` });
       this.resetCommand();
-      return;
+      this.skipTail = buf.toString('latin1', Math.max(0, buf.length - 32));
+      return this.endSkippedLine(out);
     }
     const text = buf.toString('utf8');
     if (this.rawLines && this.parts.length === 0 && !this.discarding) {
@@ -168,6 +169,8 @@ export class CommandReader {
   }
 
   private startLiteral(size: number, binary: boolean, nonSync: boolean, text: string, out: ReaderEvent[]): void {
+    // The command was already answered BAD: a client waiting for "+" sends nothing more.
+    if (this.discarding && !nonSync) return this.resetCommand();
     const tag = this.tagOf(text);
     const verb = this.verbOf();
     const inline = size <= this.limits.inlineLiteralMax;
