@@ -161,7 +161,7 @@ function applyEvent(w: World, e: Event, paused: Set<string>): World {
 
 const scenarioArb = fc.tuple(optionsArb, fc.array(eventArb, { minLength: 1, maxLength: 12 }));
 
-test('under random crashes, pauses, failures and waits: one owner per group, one node per epoch, settles, never flaps', () => {
+test('under random crashes, pauses, failures and waits: one owner per group, one node per epoch, priority kept, settles, never flaps', () => {
   fc.assert(fc.property(scenarioArb, ([o, events]) => {
     let w = runCluster(makeWorld(makeConfig({ ...o, startup: 'auto', nodes: names(o.nodeCount) }), NOW)).world;
     const paused = new Set<string>();
@@ -179,12 +179,21 @@ test('under random crashes, pauses, failures and waits: one owner per group, one
           epochOwner.set(key, node);
         }
       }
+      const before = w;
       w = run.world;
       for (const g of w.config.groups) {
+        // Priority: a group that changed hands went to the first node by priority that could take it.
+        const holder = w.groups[g.name]?.lease.holder ?? null;
+        if (holder !== null && holder !== before.groups[g.name]?.lease.holder) {
+          for (const n of g.nodes.slice(0, g.nodes.indexOf(holder))) {
+            const s = w.nodes[n];
+            const clean = !w.groups[g.name]?.failures.some((f) => f.node === n && w.nowMs - f.atMs < 60_000);
+            assert.ok(!(s && isLive(w, n) && !s.maintenance && clean), `${g.name} went to ${holder} though ${n} could take it`);
+          }
+        }
         // Paused nodes' frozen processes are the fencing token's and watchdog's business, not the policy's.
         const owners = runningOn(w, g.name).filter((n) => !paused.has(n));
         assert.ok(owners.length <= 1, `${g.name} runs on ${owners}`);
-        const holder = w.groups[g.name]?.lease.holder;
         for (const n of owners) assert.equal(n, holder, `${g.name} runs on ${n} without its lease`);
       }
       for (const n of w.config.nodes) if (isLive(w, n.name)) assert.deepEqual(decide(viewFor(w, n.name)).actions, [], `${n.name} still acts after settling`);
