@@ -1,0 +1,239 @@
+// The IMAP index of one Maildir folder: UIDs from tandem-uidlist, flags from file names,
+// MODSEQs in a cache. Every mutation is durable before it resolves (DESIGN 3.1).
+import { EventEmitter } from 'node:events';
+import { stat, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ensureMaildir, listMaildir, deliverToMaildir, removeMessages, parseMaildirName } from '../../storage/maildir.ts';
+import { addUsage } from '../../storage/quota.ts';
+import { fsyncDir } from '../../../lib/durable.ts';
+import { withLockFile } from './lock.ts';
+import { readUidList, writeUidList, appendUids, newUidValidity, type UidList } from './uidlist.ts';
+import { readKeywords, ensureKeywords, keywordIndex } from './keywords.ts';
+import { readCache, writeCache } from './cache.ts';
+import { FolderState, type FolderChange, type IndexedMessage, type ScannedMessage } from './state.ts';
+import { applyFlags, lettersToFlags, normalizeLetters, systemFlag, SYSTEM_FLAGS, type FlagMode } from './flags.ts';
+
+/** STATUS data (RFC 9051 6.3.11, RFC 7162 HIGHESTMODSEQ). */
+export interface FolderStatus {
+  messages: number; uidNext: number; uidValidity: number; unseen: number; size: number; highestModseq: number;
+}
+
+export interface StoreResult { changed: IndexedMessage[]; failed: number[] }
+
+/** A file this process just placed durably in the folder's cur/ (APPEND, COPY). */
+export type PlacedFile = Omit<ScannedMessage, 'uid'>;
+
+export const LOCK_FILE = 'tandem-uidlist.lock';
+/** Directory mtimes this close to a scan may hide a later change in the same tick. */
+const MTIME_SLACK_MS = 1000;
+
+export class FolderIndex extends EventEmitter {
+  private uids: UidList;
+  private keywords: string[] = [];
+  private lastMtimes = '';
+  private lastScanStart = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(readonly dir: string, private readonly cacheFile: string, private readonly userRoot: string, private state: FolderState, uids: UidList) {
+    super();
+    this.uids = uids;
+  }
+
+  /** Opens (creating when needed) the index of folder `dir`, then runs a full sync. */
+  static async open(dir: string, cacheFile: string, userRoot: string): Promise<FolderIndex> {
+    await ensureMaildir(dir);
+    const cached = await readCache(cacheFile);
+    let list = await readUidList(dir);
+    // The uidlist is lost or new: new UIDVALIDITY, so no old UID can mean another message.
+    list ??= await withLockFile(join(dir, LOCK_FILE), async () => {
+      const again = await readUidList(dir);
+      if (again) return again;
+      const fresh: UidList = { uidValidity: newUidValidity(cached?.uidValidity ?? 0), uidNext: 1, uids: new Map() };
+      await writeUidList(dir, fresh);
+      return fresh;
+    });
+    const state = cached && cached.uidValidity === list.uidValidity ? FolderState.fromSnapshot(cached) : new FolderState(list.uidValidity, cached?.highestModseq ?? 1);
+    const index = new FolderIndex(dir, cacheFile, userRoot, state, list);
+    await index.sync(true);
+    return index;
+  }
+
+  get uidValidity(): number { return this.state.uidValidity; }
+
+  /** Messages in UID order; position + 1 is the sequence number. */
+  messages(): IndexedMessage[] { return this.state.sorted(); }
+
+  get highestModseq(): number { return this.state.highestModseq; }
+
+  flagsOf(m: IndexedMessage): string[] { return lettersToFlags(m.letters, this.keywords); }
+
+  /** Keywords defined in this folder (for PERMANENTFLAGS / FLAGS). */
+  definedKeywords(): string[] { return this.keywords.filter((k) => k !== undefined); }
+
+  pathOf(m: IndexedMessage): string { return join(this.dir, m.isNew ? 'new' : 'cur', m.filename); }
+
+  vanishedSince(modseq: number): { uids: number[]; complete: boolean } { return this.state.vanishedSince(modseq); }
+
+  status(): FolderStatus {
+    const msgs = this.state.sorted();
+    return {
+      messages: msgs.length, uidNext: this.uids.uidNext, uidValidity: this.uidValidity,
+      unseen: msgs.filter((m) => !m.letters.includes('S')).length,
+      size: msgs.reduce((n, m) => n + m.size, 0), highestModseq: this.state.highestModseq,
+    };
+  }
+
+  /** Serialises this instance's operations: sessions of one process share the index. */
+  private run<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Reconciles with the Maildir (other processes deliver, delete and rename). */
+  sync(force = false): Promise<FolderChange> { return this.run(() => this.syncNow(force)); }
+
+  private async syncNow(force: boolean): Promise<FolderChange> {
+    const st = await Promise.all(['new', 'cur'].map((s) => stat(join(this.dir, s))));
+    const mtimes = st.map((s) => s.mtimeMs).join(' ');
+    const newest = Math.max(...st.map((s) => s.mtimeMs));
+    if (!force && mtimes === this.lastMtimes && newest < this.lastScanStart - MTIME_SLACK_MS) return this.noChange();
+    const scanStart = Date.now();
+    const files = await listMaildir(this.dir);
+    const byId = new Map<string, (typeof files)[number]>();
+    for (const f of files) if (!byId.has(f.id)) byId.set(f.id, f);
+    if ([...byId.keys()].some((id) => !this.uids.uids.has(id))) {
+      await this.assign([...byId.keys()], byId.size);
+    }
+    if (this.uids.uidValidity !== this.state.uidValidity) this.state = new FolderState(this.uids.uidValidity, this.state.highestModseq);
+    this.keywords = await readKeywords(this.dir);
+    const scan: ScannedMessage[] = [];
+    for (const f of byId.values()) {
+      let { filename, isNew } = f;
+      if (isNew) {
+        // IMAP takes new/ messages into cur/ (Maildir spec). Not fsync'd: a crash leaves the
+        // file in new/, which is still the same message with the same UID.
+        const to = `${filename}:2,`;
+        if (await rename(f.path, join(this.dir, 'cur', to)).then(() => true, () => false)) [filename, isNew] = [to, false];
+      }
+      scan.push({ uid: this.uids.uids.get(f.id)!, id: f.id, filename, isNew, size: f.size, time: f.time, letters: normalizeLetters(f.flags) });
+    }
+    const change = this.state.applyScan(scan);
+    this.lastMtimes = mtimes;
+    this.lastScanStart = scanStart;
+    await this.publish(change);
+    return change;
+  }
+
+  private noChange(): FolderChange {
+    return { added: [], expunged: [], flagged: [], highestModseq: this.state.highestModseq };
+  }
+
+  /**
+   * Gives UIDs to ids that have none, in the given (delivery) order, under the folder lock.
+   * Re-reads the uidlist there: another process may have assigned some meanwhile.
+   * Compacts the file when expunged lines outnumber live ones.
+   */
+  private async assign(ids: readonly string[], live: number): Promise<void> {
+    this.uids = await withLockFile(join(this.dir, LOCK_FILE), async () => {
+      const onDisk = await readUidList(this.dir);
+      const list = onDisk ?? this.uids;
+      const uids = new Map(list.uids);
+      let uidNext = list.uidNext;
+      const added: Array<[string, number]> = [];
+      for (const id of ids) if (!uids.has(id)) { uids.set(id, uidNext); added.push([id, uidNext++]); }
+      const next: UidList = { uidValidity: list.uidValidity, uidNext, uids };
+      // A missing file (deleted under us) is rewritten whole, so it never lacks its header.
+      if (!onDisk || uids.size > 2 * live + 1000) {
+        const keep = new Set(ids);
+        await writeUidList(this.dir, { ...next, uids: new Map([...uids].filter(([id]) => keep.has(id))) });
+      } else await appendUids(this.dir, added);
+      return next;
+    });
+  }
+
+  private async publish(change: FolderChange): Promise<void> {
+    if (change.added.length + change.expunged.length + change.flagged.length === 0) return;
+    await writeCache(this.cacheFile, this.state.snapshot());
+    this.emit('change', change);
+  }
+
+  private async lettersFor(flags: readonly string[]): Promise<(flag: string) => string> {
+    const kws = flags.filter((f) => systemFlag(f) === null);
+    if (kws.some((k) => keywordIndex(this.keywords, k) < 0)) {
+      this.keywords = await withLockFile(join(this.dir, LOCK_FILE), () => ensureKeywords(this.dir, kws));
+    }
+    return (flag) => SYSTEM_FLAGS.get(systemFlag(flag) ?? '') ?? String.fromCharCode(97 + keywordIndex(this.keywords, flag));
+  }
+
+  /**
+   * STORE (RFC 9051 6.4.6) with UNCHANGEDSINCE (RFC 7162 3.1.3): renames the files, fsyncs
+   * cur/ once, then bumps MODSEQs. Messages another program removed meanwhile are skipped.
+   */
+  setFlags(uids: readonly number[], mode: FlagMode, flags: readonly string[], unchangedSince?: number): Promise<StoreResult> {
+    return this.run(async () => {
+      await this.syncNow(false);
+      const letterOf = await this.lettersFor(flags);
+      const failed: number[] = [];
+      const renamed: Array<[number, string, string]> = [];
+      let fromNew = false;
+      for (const uid of uids) {
+        const m = this.state.messages.get(uid);
+        if (!m) continue;
+        if (unchangedSince !== undefined && m.modseq > unchangedSince) { failed.push(uid); continue; }
+        const letters = applyFlags(m.letters, mode, flags, letterOf);
+        if (letters === m.letters) continue;
+        const to = `${m.filename.split(':2,')[0]}:2,${letters}`;
+        if (!(await rename(this.pathOf(m), join(this.dir, 'cur', to)).then(() => true, () => false))) continue;
+        fromNew ||= m.isNew;
+        renamed.push([uid, letters, to]);
+      }
+      if (renamed.length > 0) await fsyncDir(join(this.dir, 'cur'));
+      if (fromNew) await fsyncDir(join(this.dir, 'new'));
+      const changed = renamed.map(([uid, letters, to]) => this.state.setLetters(uid, letters, to)!);
+      await this.publish({ added: [], expunged: [], flagged: changed.map((m) => m.uid), highestModseq: this.state.highestModseq });
+      return { changed, failed };
+    });
+  }
+
+  /** APPEND (RFC 9051 6.3.12, RFC 4315 APPENDUID): durable delivery, then a durable UID. */
+  append(data: Buffer | AsyncIterable<Buffer>, flags: readonly string[] = [], internalDate?: number): Promise<{ uidValidity: number; uid: number }> {
+    return this.run(async () => {
+      const letterOf = await this.lettersFor(flags);
+      const letters = normalizeLetters(flags.map(letterOf).join(''));
+      const msg = await deliverToMaildir(this.dir, data, { flags: letters, now: internalDate });
+      const [added] = await this.adoptNow([{ id: msg.id, filename: msg.filename, isNew: msg.isNew, size: msg.size, time: parseMaildirName(msg.filename).time ?? msg.time, letters }]);
+      await addUsage(this.userRoot, { bytes: msg.size, count: 1 });
+      return { uidValidity: this.uidValidity, uid: added!.uid };
+    });
+  }
+
+  /** Registers files placed durably in this folder (COPY target); returns them with UIDs. */
+  adopt(files: readonly PlacedFile[]): Promise<IndexedMessage[]> { return this.run(() => this.adoptNow(files)); }
+
+  private async adoptNow(files: readonly PlacedFile[]): Promise<IndexedMessage[]> {
+    await this.assign(files.map((f) => f.id), this.state.messages.size + files.length);
+    const out = files.map((f) => this.state.add({ ...f, uid: this.uids.uids.get(f.id)! }));
+    await this.publish({ added: out.map((m) => m.uid), expunged: [], flagged: [], highestModseq: this.state.highestModseq });
+    return out;
+  }
+
+  /**
+   * EXPUNGE / UID EXPUNGE (RFC 9051 6.4.3, RFC 4315): removes \Deleted messages (or, for
+   * MOVE, the given ones regardless) durably; returns the UIDs now gone.
+   */
+  expunge(uids?: readonly number[], opts: { onlyDeleted?: boolean } = {}): Promise<number[]> {
+    return this.run(async () => {
+      await this.syncNow(false);
+      const wanted = uids ? new Set(uids) : null;
+      const onlyDeleted = opts.onlyDeleted ?? true;
+      const doomed = this.state.sorted().filter((m) => (!wanted || wanted.has(m.uid)) && (!onlyDeleted || m.letters.includes('T')));
+      if (doomed.length === 0) return [];
+      await removeMessages(doomed.map((m) => this.pathOf(m)));
+      const gone = this.state.remove(doomed.map((m) => m.uid));
+      await addUsage(this.userRoot, { bytes: -doomed.reduce((n, m) => n + m.size, 0), count: -doomed.length });
+      await this.publish({ added: [], expunged: gone, flagged: [], highestModseq: this.state.highestModseq });
+      return gone;
+    });
+  }
+}
