@@ -158,6 +158,12 @@ export class FolderIndex extends EventEmitter {
     this.emit('change', change);
   }
 
+  /** Keywords by letter index (holes kept), to decode another folder's letters. */
+  definedKeywordSlots(): readonly string[] { return this.keywords; }
+
+  /** A flag -> letter mapping for `flags`, giving new keywords letters durably. */
+  letterMapper(flags: readonly string[]): Promise<(flag: string) => string> { return this.run(() => this.lettersFor(flags)); }
+
   private async lettersFor(flags: readonly string[]): Promise<(flag: string) => string> {
     const kws = flags.filter((f) => systemFlag(f) === null);
     if (kws.some((k) => keywordIndex(this.keywords, k) < 0)) {
