@@ -39,7 +39,7 @@ export class DiskArbiter implements Arbiter {
     this.root = opts.path;
   }
 
-  heartbeat(node: string, signal?: AbortSignal): Promise<void> {
+  async heartbeat(node: string, signal?: AbortSignal): Promise<void> {
     checkName('node', node);
     const counter = (this.beats.get(node) ?? 0) + 1;
     this.beats.set(node, counter);
@@ -50,7 +50,7 @@ export class DiskArbiter implements Arbiter {
     return withSignal(this.bound(signal), work, () => undefined);
   }
 
-  peers(signal?: AbortSignal): Promise<ReadonlyMap<string, number>> {
+  async peers(signal?: AbortSignal): Promise<ReadonlyMap<string, number>> {
     const work = async (): Promise<ReadonlyMap<string, number>> => {
       for (const [node, raw] of await readSlots(this.root)) this.sight(this.slots, node, raw);
       return this.lastSeen();
@@ -58,7 +58,7 @@ export class DiskArbiter implements Arbiter {
     return withSignal(this.bound(signal), work, () => this.lastSeen());
   }
 
-  acquire(group: string, node: string, signal?: AbortSignal): Promise<AcquireResult> {
+  async acquire(group: string, node: string, signal?: AbortSignal): Promise<AcquireResult> {
     checkName('node', node);
     const dir = groupDir(this.root, group);
     const current = (): HolderInfo => this.lastKnown(group);
@@ -95,7 +95,7 @@ export class DiskArbiter implements Arbiter {
     return { ok: true, lease };
   }
 
-  renew(lease: Lease, signal?: AbortSignal): Promise<RenewResult> {
+  async renew(lease: Lease, signal?: AbortSignal): Promise<RenewResult> {
     const dir = groupDir(this.root, lease.group);
     return withSignal(this.bound(signal), () => this.serial(`group:${lease.group}`, () => this.renewNow(dir, lease)),
       () => ({ ok: false, reason: 'timeout' }));
@@ -119,7 +119,7 @@ export class DiskArbiter implements Arbiter {
     return { ok: true, lease: renewed };
   }
 
-  release(lease: Lease, signal?: AbortSignal): Promise<void> {
+  async release(lease: Lease, signal?: AbortSignal): Promise<void> {
     const dir = groupDir(this.root, lease.group);
     const work = (): Promise<void> => this.serial(`group:${lease.group}`, async () => {
       const record: ClaimRecord = { group: lease.group, holder: lease.holder, epoch: lease.epoch, counter: 0, writeId: newWriteId(), released: true };
@@ -128,7 +128,7 @@ export class DiskArbiter implements Arbiter {
     return withSignal(this.bound(signal), work, () => undefined);
   }
 
-  holder(group: string, signal?: AbortSignal): Promise<HolderInfo> {
+  async holder(group: string, signal?: AbortSignal): Promise<HolderInfo> {
     const work = async (): Promise<HolderInfo> => {
       const top = await readTopClaim(groupDir(this.root, group));
       if (top) this.sight(this.claims, group, top.raw);
