@@ -94,3 +94,19 @@ test('a cheap sync() skips the scan when the directories did not change', () => 
   const c = await ix.sync();
   assert.deepEqual([c.added, c.expunged, c.flagged], [[], [], []]);
 }));
+
+test('STORE retries a file another program renamed meanwhile; EXPUNGE finds it by id', () => withTempRoot(async (root, cache) => {
+  const ix = await open(root, cache);
+  await ix.append(MESSAGE, ['\\Deleted']);
+  await ix.append(MESSAGE, ['\\Seen']);
+  const [m1, m2] = ix.messages();
+  // Renamed behind our back by another MUA between two commands.
+  renameSync(ix.pathOf(m2!), join(root, 'cur', `${m2!.filename.split(':2,')[0]}:2,FS`));
+  const r = await ix.setFlags([2], 'add', ['\\Answered']);
+  assert.deepEqual(r.changed.map((m) => [m.uid, m.letters]), [[2, 'FRS']]);
+  renameSync(ix.pathOf(m1!), join(root, 'cur', `${m1!.filename.split(':2,')[0]}:2,ST`));
+  assert.deepEqual(await ix.expunge([1], { onlyDeleted: false }), [1]);
+  assert.equal(readdirSync(join(root, 'cur')).length, 1);
+  const c = await ix.sync(true);
+  assert.deepEqual(c.added, [], 'an expunged UID never comes back');
+}));

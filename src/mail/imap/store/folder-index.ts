@@ -3,9 +3,9 @@
 import { EventEmitter } from 'node:events';
 import { stat, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ensureMaildir, listMaildir, deliverToMaildir, removeMessages, parseMaildirName } from '../../storage/maildir.ts';
+import { ensureMaildir, listMaildir, deliverToMaildir, parseMaildirName } from '../../storage/maildir.ts';
 import { addUsage } from '../../storage/quota.ts';
-import { fsyncDir } from '../../../lib/durable.ts';
+import { renameForFlags, unlinkMessages } from './files.ts';
 import { withLockFile } from './lock.ts';
 import { readUidList, writeUidList, appendUids, newUidValidity, type UidList } from './uidlist.ts';
 import { readKeywords, ensureKeywords, keywordIndex } from './keywords.ts';
@@ -174,31 +174,32 @@ export class FolderIndex extends EventEmitter {
 
   /**
    * STORE (RFC 9051 6.4.6) with UNCHANGEDSINCE (RFC 7162 3.1.3): renames the files, fsyncs
-   * cur/ once, then bumps MODSEQs. Messages another program removed meanwhile are skipped.
+   * once, then bumps MODSEQs. A file another program moved meanwhile is retried after a
+   * re-sync (its MODSEQ may then fail UNCHANGEDSINCE); one removed meanwhile is skipped.
    */
   setFlags(uids: readonly number[], mode: FlagMode, flags: readonly string[], unchangedSince?: number): Promise<StoreResult> {
     return this.run(async () => {
       await this.syncNow(false);
       const letterOf = await this.lettersFor(flags);
       const failed: number[] = [];
-      const renamed: Array<[number, string, string]> = [];
-      let fromNew = false;
-      for (const uid of uids) {
-        const m = this.state.messages.get(uid);
-        if (!m) continue;
-        if (unchangedSince !== undefined && m.modseq > unchangedSince) { failed.push(uid); continue; }
-        const letters = applyFlags(m.letters, mode, flags, letterOf);
-        if (letters === m.letters) continue;
-        const to = `${m.filename.split(':2,')[0]}:2,${letters}`;
-        if (!(await rename(this.pathOf(m), join(this.dir, 'cur', to)).then(() => true, () => false))) continue;
-        fromNew ||= m.isNew;
-        renamed.push([uid, letters, to]);
+      const changed: IndexedMessage[] = [];
+      let pending = uids;
+      for (let attempt = 0; attempt < 2 && pending.length > 0; attempt++) {
+        if (attempt > 0) await this.syncNow(true);
+        const targets: Array<{ m: IndexedMessage; letters: string }> = [];
+        for (const uid of pending) {
+          const m = this.state.messages.get(uid);
+          if (!m) continue;
+          if (unchangedSince !== undefined && m.modseq > unchangedSince) { failed.push(uid); continue; }
+          const letters = applyFlags(m.letters, mode, flags, letterOf);
+          if (letters !== m.letters) targets.push({ m, letters });
+        }
+        const { done, missed } = await renameForFlags(this.dir, targets);
+        changed.push(...done.map((d) => this.state.setLetters(d.uid, d.letters, d.filename)!));
+        pending = missed;
       }
-      if (renamed.length > 0) await fsyncDir(join(this.dir, 'cur'));
-      if (fromNew) await fsyncDir(join(this.dir, 'new'));
-      const changed = renamed.map(([uid, letters, to]) => this.state.setLetters(uid, letters, to)!);
       await this.publish({ added: [], expunged: [], flagged: changed.map((m) => m.uid), highestModseq: this.state.highestModseq });
-      return { changed, failed };
+      return { changed: changed.sort((a, b) => a.uid - b.uid), failed };
     });
   }
 
@@ -235,7 +236,7 @@ export class FolderIndex extends EventEmitter {
       const onlyDeleted = opts.onlyDeleted ?? true;
       const doomed = this.state.sorted().filter((m) => (!wanted || wanted.has(m.uid)) && (!onlyDeleted || m.letters.includes('T')));
       if (doomed.length === 0) return [];
-      await removeMessages(doomed.map((m) => this.pathOf(m)));
+      await unlinkMessages(this.dir, doomed);
       const gone = this.state.remove(doomed.map((m) => m.uid));
       await addUsage(this.userRoot, { bytes: -doomed.reduce((n, m) => n + m.size, 0), count: -doomed.length });
       await this.publish({ added: [], expunged: gone, flagged: [], highestModseq: this.state.highestModseq });
