@@ -61,7 +61,7 @@ export class FolderIndex extends EventEmitter {
   get uidValidity(): number { return this.state.uidValidity; }
 
   /** Messages in UID order; position + 1 is the sequence number. */
-  messages(): IndexedMessage[] { return this.state.sorted(); }
+  messages(): readonly IndexedMessage[] { return this.state.sorted(); }
 
   get highestModseq(): number { return this.state.highestModseq; }
 

@@ -40,6 +40,7 @@ export interface FolderSnapshot {
 export const VANISHED_HISTORY = 10_000;
 
 export class FolderState {
+  /** Read-only for callers: change it through the methods so the UID order stays right. */
   readonly messages = new Map<number, IndexedMessage>();
   /** [uid, modseq] of expunges, oldest first, at most VANISHED_HISTORY. */
   readonly vanished: Array<[number, number]> = [];
@@ -50,19 +51,28 @@ export class FolderState {
 
   static fromSnapshot(s: FolderSnapshot): FolderState {
     const st = new FolderState(s.uidValidity, s.highestModseq);
-    for (const m of s.messages) st.messages.set(m.uid, m);
+    for (const m of s.messages) st.put(m);
     st.vanished.push(...s.vanished);
     st.vanishedFloor = s.vanishedFloor;
     return st;
   }
 
   snapshot(): FolderSnapshot {
-    return { uidValidity: this.uidValidity, highestModseq: this.highestModseq, vanishedFloor: this.vanishedFloor, messages: this.sorted(), vanished: this.vanished };
+    return { uidValidity: this.uidValidity, highestModseq: this.highestModseq, vanishedFloor: this.vanishedFloor, messages: [...this.sorted()], vanished: this.vanished };
   }
 
-  /** Messages in UID order (= sequence number order). */
-  sorted(): IndexedMessage[] {
-    return [...this.messages.values()].sort((a, b) => a.uid - b.uid);
+  /** Messages in UID order (= sequence number order). Cached: sessions ask on every command. */
+  sorted(): readonly IndexedMessage[] {
+    this.order ??= [...this.messages.values()].sort((a, b) => a.uid - b.uid);
+    return this.order;
+  }
+
+  private order: readonly IndexedMessage[] | null = null;
+
+  private put(m: IndexedMessage): IndexedMessage {
+    this.messages.set(m.uid, m);
+    this.order = null;
+    return m;
   }
 
   /** Brings the state in line with a full scan: new, vanished and re-flagged messages. */
@@ -74,13 +84,13 @@ export class FolderState {
       seen.add(s.uid);
       const old = this.messages.get(s.uid);
       if (!old) {
-        this.messages.set(s.uid, { ...s, modseq: ++this.highestModseq });
+        this.put({ ...s, modseq: ++this.highestModseq });
         added.push(s.uid);
       } else if (old.letters !== s.letters) {
-        this.messages.set(s.uid, { ...s, modseq: ++this.highestModseq });
+        this.put({ ...s, modseq: ++this.highestModseq });
         flagged.push(s.uid);
       } else if (old.filename !== s.filename || old.isNew !== s.isNew) {
-        this.messages.set(s.uid, { ...old, filename: s.filename, isNew: s.isNew });
+        this.put({ ...old, filename: s.filename, isNew: s.isNew });
       }
     }
     const gone = [...this.messages.keys()].filter((uid) => !seen.has(uid)).sort((a, b) => a - b);
@@ -92,16 +102,12 @@ export class FolderState {
   setLetters(uid: number, letters: string, filename: string): IndexedMessage | null {
     const old = this.messages.get(uid);
     if (!old) return null;
-    const next = { ...old, letters, filename, isNew: false, modseq: ++this.highestModseq };
-    this.messages.set(uid, next);
-    return next;
+    return this.put({ ...old, letters, filename, isNew: false, modseq: ++this.highestModseq });
   }
 
   /** Adds a message this index delivered (APPEND, COPY). */
   add(s: ScannedMessage): IndexedMessage {
-    const m = { ...s, modseq: ++this.highestModseq };
-    this.messages.set(s.uid, m);
-    return m;
+    return this.put({ ...s, modseq: ++this.highestModseq });
   }
 
   /** Forgets expunged messages, keeping bounded history for VANISHED (RFC 7162 3.2.10). */
@@ -109,6 +115,7 @@ export class FolderState {
     const done: number[] = [];
     for (const uid of uids) {
       if (!this.messages.delete(uid)) continue;
+      this.order = null;
       this.vanished.push([uid, ++this.highestModseq]);
       done.push(uid);
     }
