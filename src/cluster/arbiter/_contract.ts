@@ -97,6 +97,17 @@ export function arbiterContract(name: string, factory: BackendFactory): void {
     assert.equal((await b.view().holder('mail')).holder, 'b');
   });
 
+  withBackend('holder() reports nobody once the lease is released or silent past ttl + margin', async (b, clock) => {
+    const [a, observer] = [b.view(), b.view()];
+    const first = await must(a, 'mail', 'a');
+    await a.release(first);
+    assert.deepEqual(await observer.holder('mail'), { holder: null, epoch: first.epoch });
+    const second = await must(a, 'mail', 'a');
+    assert.deepEqual(await observer.holder('mail'), { holder: 'a', epoch: second.epoch });
+    clock.advance(takeoverMs);
+    assert.deepEqual(await observer.holder('mail'), { holder: null, epoch: second.epoch });
+  });
+
   withBackend('a call whose signal is aborted counts as not done', async (b) => {
     const a = b.view();
     const lease = await must(a, 'mail', 'a');

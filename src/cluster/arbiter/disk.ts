@@ -73,7 +73,7 @@ export class DiskArbiter implements Arbiter {
       const since = this.sight(this.claims, group, top.raw);
       const silent = this.clock.now() - since > this.timing.ttlMs + this.timing.marginMs;
       // Released, or unchanged for ttl + margin on OUR clock: its holder has stopped believing.
-      if (!top.record.released && !silent) return refused('held', top);
+      if (!top.record.released && !silent) return { ok: false, reason: 'held', current: { holder: top.record.holder, epoch: top.epoch } };
     }
     const epoch = (top?.epoch ?? 0) + 1;
     const startedAt = this.clock.now();
@@ -150,8 +150,9 @@ export class DiskArbiter implements Arbiter {
     return new Map([...this.slots].map(([node, s]) => [node, s.since]));
   }
 
+  /** From a fresh read when given one, else from our last sighting (a timed-out call). */
   private lastKnown(group: string, top?: ClaimRead | null): HolderInfo {
-    const raw = top?.raw ?? this.claims.get(group)?.key;
+    const raw = top === undefined ? this.claims.get(group)?.key : top?.raw;
     if (!raw) return { holder: null, epoch: 0 };
     const record = JSON.parse(raw) as ClaimRecord;
     const since = this.claims.get(group)?.since ?? this.clock.now();
@@ -177,8 +178,4 @@ export class DiskArbiter implements Arbiter {
     void tail.then(() => { if (this.queues.get(key) === tail) this.queues.delete(key); });
     return next;
   }
-}
-
-function refused(reason: 'held', top: ClaimRead): AcquireResult {
-  return { ok: false, reason, current: { holder: top.record.holder, epoch: top.epoch } };
 }
