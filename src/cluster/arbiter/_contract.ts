@@ -81,6 +81,30 @@ export function arbiterContract(name: string, factory: BackendFactory): void {
     assert.ok(takenAt !== null && takenAt - start > timing.ttlMs + timing.marginMs, `taken at +${takenAt === null ? 'never' : takenAt - start}`);
   });
 
+  withBackend('a holder cut off from the arbiter (every renewal times out) self-fences before a takeover', async (b, clock) => {
+    const [a, other] = [b.view(), b.view()];
+    let lease = await must(a, 'mail', 'a');
+    clock.advance(timing.ttlMs / 4);
+    const r = await a.renew(lease);
+    assert.ok(r.ok);
+    lease = r.lease;
+    const cutAt = clock.now();
+    let stoppedAt: number | null = null;
+    let takenAt: number | null = null;
+    for (let i = 0; i < 100 && takenAt === null; i++) {
+      const renewed = await a.renew(lease, AbortSignal.abort());
+      assert.deepEqual(renewed, { ok: false, reason: 'timeout' });
+      const aBelieves = isLeaseValid(lease, clock.now());
+      if (!aBelieves && stoppedAt === null) stoppedAt = clock.now();
+      const o = await other.acquire('mail', 'b');
+      if (o.ok) takenAt = clock.now();
+      assert.ok(!(o.ok && aBelieves), `two holders ${clock.now() - cutAt} ms after the cut`);
+      clock.advance(timing.marginMs / 4);
+    }
+    assert.ok(stoppedAt !== null && takenAt !== null && stoppedAt < takenAt, `stopped ${stoppedAt}, taken ${takenAt}`);
+    assert.ok(takenAt - stoppedAt >= 2 * timing.marginMs, `gap ${takenAt - stoppedAt} ms`);
+  });
+
   withBackend('an expired lease is never revived by renew', async (b, clock) => {
     const a = b.view();
     const lease = await must(a, 'mail', 'a');
