@@ -77,9 +77,12 @@ test('losing index/ keeps UIDs; losing the uidlist gives a new UIDVALIDITY, neve
   await ix.append(MESSAGE);
   await ix.append(MESSAGE);
   await ix.expunge([1], { onlyDeleted: false });
+  const seenModseq = ix.highestModseq;
   rmSync(cache, { recursive: true, force: true });
   const again = await open(root, cache);
   assert.equal(again.uidValidity, ix.uidValidity);
+  assert.ok(again.highestModseq > seenModseq, 'HIGHESTMODSEQ never goes down, even without the cache');
+  assert.equal(again.vanishedSince(seenModseq).complete, false, 'expunges before the rebuild are unknown');
   assert.deepEqual(again.messages().map((m) => m.uid), [2]);
   assert.equal(again.status().uidNext, 3);
   unlinkSync(join(root, 'tandem-uidlist'));

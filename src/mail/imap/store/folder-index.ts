@@ -52,7 +52,13 @@ export class FolderIndex extends EventEmitter {
       await writeUidList(dir, fresh);
       return fresh;
     });
-    const state = cached && cached.uidValidity === list.uidValidity ? FolderState.fromSnapshot(cached) : new FolderState(list.uidValidity, cached?.highestModseq ?? 1);
+    const usable = cached !== null && cached.uidValidity === list.uidValidity;
+    const state = usable ? FolderState.fromSnapshot(cached) : new FolderState(list.uidValidity);
+    // HIGHESTMODSEQ must never go down (RFC 7162 3.1.2.1), yet the cache may be stale (not
+    // fsync'd) or gone. Restarting at the clock in microseconds stays above every MODSEQ
+    // given out before unless the folder saw over a million changes per second.
+    state.highestModseq = Math.max(state.highestModseq, Date.now() * 1000);
+    if (!usable) state.vanishedFloor = state.highestModseq; // earlier expunges are unknown
     const index = new FolderIndex(dir, cacheFile, userRoot, state, list);
     await index.sync(true);
     return index;

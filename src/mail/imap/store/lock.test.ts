@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync, existsSync } from 'node:fs';
+import { writeFileSync, existsSync, utimesSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
@@ -21,6 +21,7 @@ test('withLockFile() runs holders one at a time and removes the lock after', () 
   })));
   assert.equal(max, 1);
   assert.equal(existsSync(lock), false);
+  assert.deepEqual(readdirSync(root), [], 'no temp files left behind');
 }));
 
 test('a lock left by a dead process or a torn write is taken over; a live one times out', () => withTempRoot(async (root) => {
@@ -31,6 +32,7 @@ test('a lock left by a dead process or a torn write is taken over; a live one ti
   writeFileSync(lock, `${dead}@${hostname()}\n`);
   assert.equal(await withLockFile(lock, async () => 'ok'), 'ok');
   writeFileSync(lock, '12');
+  utimesSync(lock, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
   assert.equal(await withLockFile(lock, async () => 'ok'), 'ok');
   writeFileSync(lock, `${process.pid}@${hostname()}\n`);
   await assert.rejects(withLockFile(lock, async () => 'no', 50), (e) => isTandemError(e, 'temp'));
