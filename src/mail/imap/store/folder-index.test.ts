@@ -113,3 +113,17 @@ test('STORE retries a file another program renamed meanwhile; EXPUNGE finds it b
   const c = await ix.sync(true);
   assert.deepEqual(c.added, [], 'an expunged UID never comes back');
 }));
+
+test('a cleanly closed index keeps MODSEQs; after a crash every message gets a new one', () => withTempRoot(async (root, cache) => {
+  const ix = await open(root, cache);
+  await ix.append(MESSAGE);
+  await ix.setFlags([1], 'add', ['\\Seen']);
+  await ix.setFlags([1], 'remove', ['\\Seen']); // undone: a stale cache could not tell
+  const modseq = ix.messages()[0]!.modseq;
+  await ix.close();
+  const clean = await open(root, cache);
+  assert.equal(clean.messages()[0]!.modseq, modseq);
+  // No close(): as after SIGKILL. The cache on disk is marked unclean since the open.
+  const crashed = await open(root, cache);
+  assert.ok(crashed.messages()[0]!.modseq > clean.highestModseq, 'CONDSTORE clients refetch its flags');
+}));

@@ -9,7 +9,7 @@ import { renameForFlags, unlinkMessages } from './files.ts';
 import { withLockFile } from './lock.ts';
 import { readUidList, writeUidList, appendUids, newUidValidity, type UidList } from './uidlist.ts';
 import { readKeywords, ensureKeywords, keywordIndex } from './keywords.ts';
-import { readCache, writeCache } from './cache.ts';
+import { readCache, CacheWriter } from './cache.ts';
 import { FolderState, type FolderChange, type IndexedMessage, type ScannedMessage } from './state.ts';
 import { applyFlags, lettersToFlags, normalizeLetters, systemFlag, SYSTEM_FLAGS, type FlagMode } from './flags.ts';
 
@@ -33,10 +33,12 @@ export class FolderIndex extends EventEmitter {
   private lastMtimes = '';
   private lastScanStart = 0;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly cache: CacheWriter;
 
-  private constructor(readonly dir: string, private readonly cacheFile: string, private readonly userRoot: string, private state: FolderState, uids: UidList) {
+  private constructor(readonly dir: string, cacheFile: string, private readonly userRoot: string, private state: FolderState, uids: UidList) {
     super();
     this.uids = uids;
+    this.cache = new CacheWriter(cacheFile, () => this.state.snapshot());
   }
 
   /** Opens (creating when needed) the index of folder `dir`, then runs a full sync. */
@@ -48,23 +50,29 @@ export class FolderIndex extends EventEmitter {
     list ??= await withLockFile(join(dir, LOCK_FILE), async () => {
       const again = await readUidList(dir);
       if (again) return again;
-      const fresh: UidList = { uidValidity: newUidValidity(cached?.uidValidity ?? 0), uidNext: 1, uids: new Map() };
+      const fresh: UidList = { uidValidity: newUidValidity(cached?.state.uidValidity ?? 0), uidNext: 1, uids: new Map() };
       await writeUidList(dir, fresh);
       return fresh;
     });
-    const usable = cached !== null && cached.uidValidity === list.uidValidity;
-    const state = usable ? FolderState.fromSnapshot(cached) : new FolderState(list.uidValidity);
+    const usable = cached !== null && cached.state.uidValidity === list.uidValidity;
+    const state = usable ? FolderState.fromSnapshot(cached.state) : new FolderState(list.uidValidity);
     // HIGHESTMODSEQ must never go down (RFC 7162 3.1.2.1), yet the cache may be stale (not
     // fsync'd) or gone. Restarting at the clock in microseconds stays above every MODSEQ
     // given out before unless the folder saw over a million changes per second.
     state.highestModseq = Math.max(state.highestModseq, Date.now() * 1000);
     if (!usable) state.vanishedFloor = state.highestModseq; // earlier expunges are unknown
+    else if (!cached.clean) state.touchAll();
     const index = new FolderIndex(dir, cacheFile, userRoot, state, list);
     await index.sync(true);
+    // Mark the cache unclean before serving: a crash from now on must not trust it.
+    await index.cache.write(false);
     return index;
   }
 
   get uidValidity(): number { return this.state.uidValidity; }
+
+  /** Waits for running operations and writes the cache marked clean (keeps MODSEQs). */
+  close(): Promise<void> { return this.run(() => this.cache.close()); }
 
   /** Messages in UID order; position + 1 is the sequence number. */
   messages(): readonly IndexedMessage[] { return this.state.sorted(); }
@@ -160,7 +168,7 @@ export class FolderIndex extends EventEmitter {
 
   private async publish(change: FolderChange): Promise<void> {
     if (change.added.length + change.expunged.length + change.flagged.length === 0) return;
-    await writeCache(this.cacheFile, this.state.snapshot());
+    this.cache.changed();
     this.emit('change', change);
   }
 
@@ -185,7 +193,8 @@ export class FolderIndex extends EventEmitter {
    */
   setFlags(uids: readonly number[], mode: FlagMode, flags: readonly string[], unchangedSince?: number): Promise<StoreResult> {
     return this.run(async () => {
-      await this.syncNow(false);
+      // No sync first (a scan of a big folder per STORE): any program that changed a
+      // message's flags renamed its file, so our rename fails and the retry sees it.
       const letterOf = await this.lettersFor(flags);
       const failed: number[] = [];
       const changed: IndexedMessage[] = [];

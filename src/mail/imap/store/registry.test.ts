@@ -15,6 +15,10 @@ test('MailIndexes shares one store per user and keeps caches under index/imap/',
     const inbox = await a.folder('INBOX');
     await inbox.append(Buffer.from('Subject: x\r\n\r\n'));
     assert.ok(existsSync(join(vol.layout.indexDir, 'imap', 'demo.test', 'alice', 'INBOX.json')));
+    await indexes.close();
+    const again = await new MailIndexes(vol.layout).user('demo.test', 'alice');
+    assert.notEqual(again, a);
+    assert.deepEqual((await again.folder('INBOX')).messages().map((m) => m.uid), [1]);
   } finally {
     vol.cleanup();
   }

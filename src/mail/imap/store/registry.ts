@@ -28,4 +28,11 @@ export class MailIndexes {
     }
     return store;
   }
+
+  /** On shutdown: closes every user's folder indexes so their caches are marked clean. */
+  async close(): Promise<void> {
+    const stores = [...this.users.values()];
+    this.users.clear();
+    await Promise.all(stores.map((p) => p.then((s) => s.close(), () => undefined)));
+  }
 }

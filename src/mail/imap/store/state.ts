@@ -75,6 +75,14 @@ export class FolderState {
     return m;
   }
 
+  /**
+   * Gives every message a new MODSEQ: after an unclean stop the cache may have missed a
+   * flag change that was undone later, so CONDSTORE clients must refetch all flags.
+   */
+  touchAll(): void {
+    for (const m of this.sorted()) this.put({ ...m, modseq: ++this.highestModseq });
+  }
+
   /** Brings the state in line with a full scan: new, vanished and re-flagged messages. */
   applyScan(scan: readonly ScannedMessage[]): FolderChange {
     const seen = new Set<number>();

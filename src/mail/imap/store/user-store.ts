@@ -137,6 +137,13 @@ export class UserStore {
     await fsyncDirNow(this.root);
   }
 
+  /** Closes every open folder index (clean caches keep MODSEQs across a restart). */
+  async close(): Promise<void> {
+    const open = [...this.indexes.values()];
+    this.indexes.clear();
+    await Promise.all(open.map((p) => p.then((ix) => ix.close(), () => undefined)));
+  }
+
   private forget(dir: string): void {
     this.indexes.delete(dir);
     void removeCache(this.cacheFileOf(dir));
