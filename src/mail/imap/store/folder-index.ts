@@ -7,7 +7,7 @@ import { ensureMaildir, listMaildir, deliverToMaildir, parseMaildirName } from '
 import { addUsage } from '../../storage/quota.ts';
 import { renameForFlags, unlinkMessages } from './files.ts';
 import { withLockFile } from './lock.ts';
-import { readUidList, writeUidList, appendUids, newUidValidity, type UidList } from './uidlist.ts';
+import { readUidList, writeUidList, assignUids, newUidValidity, LOCK_FILE, type UidList } from './uidlist.ts';
 import { readKeywords, ensureKeywords, keywordIndex } from './keywords.ts';
 import { readCache, CacheWriter } from './cache.ts';
 import { FolderState, type FolderChange, type IndexedMessage, type ScannedMessage } from './state.ts';
@@ -23,7 +23,6 @@ export interface StoreResult { changed: IndexedMessage[]; failed: number[] }
 /** A file this process just placed durably in the folder's cur/ (APPEND, COPY). */
 export type PlacedFile = Omit<ScannedMessage, 'uid'>;
 
-export const LOCK_FILE = 'tandem-uidlist.lock';
 /** Directory mtimes this close to a scan may hide a later change in the same tick. */
 const MTIME_SLACK_MS = 1000;
 
@@ -117,7 +116,7 @@ export class FolderIndex extends EventEmitter {
     const byId = new Map<string, (typeof files)[number]>();
     for (const f of files) if (!byId.has(f.id)) byId.set(f.id, f);
     if ([...byId.keys()].some((id) => !this.uids.uids.has(id))) {
-      await this.assign([...byId.keys()], byId.size);
+      this.uids = await assignUids(this.dir, [...byId.keys()], this.uids, new Set(byId.keys()));
     }
     if (this.uids.uidValidity !== this.state.uidValidity) this.state = new FolderState(this.uids.uidValidity, this.state.highestModseq);
     this.keywords = await readKeywords(this.dir);
@@ -141,29 +140,6 @@ export class FolderIndex extends EventEmitter {
 
   private noChange(): FolderChange {
     return { added: [], expunged: [], flagged: [], highestModseq: this.state.highestModseq };
-  }
-
-  /**
-   * Gives UIDs to ids that have none, in the given (delivery) order, under the folder lock.
-   * Re-reads the uidlist there: another process may have assigned some meanwhile.
-   * Compacts the file when expunged lines outnumber live ones.
-   */
-  private async assign(ids: readonly string[], live: number): Promise<void> {
-    this.uids = await withLockFile(join(this.dir, LOCK_FILE), async () => {
-      const onDisk = await readUidList(this.dir);
-      const list = onDisk ?? this.uids;
-      const uids = new Map(list.uids);
-      let uidNext = list.uidNext;
-      const added: Array<[string, number]> = [];
-      for (const id of ids) if (!uids.has(id)) { uids.set(id, uidNext); added.push([id, uidNext++]); }
-      const next: UidList = { uidValidity: list.uidValidity, uidNext, uids };
-      // A missing file (deleted under us) is rewritten whole, so it never lacks its header.
-      if (!onDisk || uids.size > 2 * live + 1000) {
-        const keep = new Set(ids);
-        await writeUidList(this.dir, { ...next, uids: new Map([...uids].filter(([id]) => keep.has(id))) });
-      } else await appendUids(this.dir, added);
-      return next;
-    });
   }
 
   private async publish(change: FolderChange): Promise<void> {
@@ -234,7 +210,7 @@ export class FolderIndex extends EventEmitter {
   adopt(files: readonly PlacedFile[]): Promise<IndexedMessage[]> { return this.run(() => this.adoptNow(files)); }
 
   private async adoptNow(files: readonly PlacedFile[]): Promise<IndexedMessage[]> {
-    await this.assign(files.map((f) => f.id), this.state.messages.size + files.length);
+    this.uids = await assignUids(this.dir, files.map((f) => f.id), this.uids);
     const out = files.map((f) => this.state.add({ ...f, uid: this.uids.uids.get(f.id)! }));
     await this.publish({ added: out.map((m) => m.uid), expunged: [], flagged: [], highestModseq: this.state.highestModseq });
     return out;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, appendFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { appendUids, formatUidList, newUidValidity, parseUidList, readUidList, writeUidList, UIDLIST_FILE } from './uidlist.ts';
+import { appendUids, assignUids, formatUidList, newUidValidity, parseUidList, readUidList, writeUidList, UIDLIST_FILE } from './uidlist.ts';
 
 test('parseUidList() reads the header and lines; first line for an id wins', () => {
   const l = parseUidList('T1 V1700000000 N5\n1 a.host\n3 b.host\n4 a.host\n')!;
@@ -42,4 +42,26 @@ test('appendUids() completes a torn line first so the new line stays whole', asy
 test('newUidValidity() is the time in seconds, always above a previous value', () => {
   assert.equal(newUidValidity(0, 1_700_000_000_500), 1_700_000_000);
   assert.equal(newUidValidity(1_700_000_000, 1_700_000_000_500), 1_700_000_001);
+});
+
+test('assignUids() appends in order, and compaction keeps UIDNEXT and every UID on disk', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-uidl-'));
+  try {
+    const { deliverToMaildir } = await import('../../storage/maildir.ts');
+    const kept = await deliverToMaildir(dir, Buffer.from('x'));
+    const dead = Array.from({ length: 1100 }, (_, i) => `gone${i}.host`);
+    const start = { uidValidity: 9, uidNext: 1, uids: new Map<string, number>() };
+    await writeUidList(dir, start);
+    await assignUids(dir, [...dead, kept.id], start);
+    const late = await deliverToMaildir(dir, Buffer.from('y')); // another process, after our scan
+    await assignUids(dir, [late.id], start);
+    const after = await assignUids(dir, [kept.id], start, new Set([kept.id]));
+    const onDisk = (await readUidList(dir))!;
+    assert.deepEqual([...onDisk.uids].sort((a, b) => a[1] - b[1]), [[kept.id, 1101], [late.id, 1102]]);
+    assert.equal(onDisk.uidNext, 1103);
+    assert.equal(after.uidNext, 1103);
+    assert.ok(readFileSync(join(dir, UIDLIST_FILE), 'utf8').length < 200, 'compacted');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -4,6 +4,8 @@
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { replaceFileDurable } from '../../../lib/durable.ts';
+import { withLockFile } from './lock.ts';
+import { listMaildir } from '../../storage/maildir.ts';
 
 export const UIDLIST_FILE = 'tandem-uidlist';
 
@@ -79,4 +81,40 @@ export async function appendUids(dir: string, entries: ReadonlyArray<readonly [s
 /** A fresh UIDVALIDITY: the time in seconds, above `previous` when one is known. */
 export function newUidValidity(previous = 0, now = Date.now()): number {
   return Math.max(Math.floor(now / 1000), previous + 1) >>> 0;
+}
+
+/** The lock that serialises uidlist and keyword writers of one folder across processes. */
+export const LOCK_FILE = 'tandem-uidlist.lock';
+
+/**
+ * Gives UIDs to `ids` that have none, in the given (delivery) order, under the folder lock,
+ * and returns the list as now on disk. The file is re-read under the lock: another process
+ * may have assigned some meanwhile. When `live` (the ids the caller's scan found) is given
+ * and dead lines outnumber them by 1000+, the file is compacted to the ids on disk; the
+ * header keeps UIDNEXT, so no UID comes back. A file deleted under us is rewritten whole
+ * from `known` (same UIDVALIDITY and UIDs), so it never lacks its header.
+ */
+export async function assignUids(dir: string, ids: readonly string[], known: UidList, live?: ReadonlySet<string>): Promise<UidList> {
+  return withLockFile(join(dir, LOCK_FILE), async () => {
+    const onDisk = await readUidList(dir);
+    const list = onDisk ?? known;
+    const uids = new Map(list.uids);
+    let uidNext = list.uidNext;
+    const added: Array<[string, number]> = [];
+    for (const id of ids) {
+      if (!uids.has(id)) {
+        uids.set(id, uidNext);
+        added.push([id, uidNext++]);
+      }
+    }
+    const next: UidList = { uidValidity: list.uidValidity, uidNext, uids };
+    if (live && uids.size > 2 * live.size + 1000) {
+      // Listed again under the lock: a file another process added after the caller's
+      // scan already has its line, and dropping that line would change its UID.
+      const present = new Set((await listMaildir(dir)).map((f) => f.id));
+      await writeUidList(dir, { ...next, uids: new Map([...uids].filter(([id]) => present.has(id))) });
+    } else if (!onDisk) await writeUidList(dir, next);
+    else await appendUids(dir, added);
+    return next;
+  });
 }

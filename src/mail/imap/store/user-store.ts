@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { ensureMaildir } from '../../storage/maildir.ts';
 import { fsyncDir, fsyncDirNow } from '../../../lib/durable.ts';
-import { TandemError } from '../../../lib/errors.ts';
+import { TandemError, isTandemError } from '../../../lib/errors.ts';
 import { mailboxToMaildir, maildirToMailbox, mailboxNameProblem, normalizeMailboxName, SEPARATOR } from '../proto/mailbox-name.ts';
 import { FolderIndex, type FolderStatus } from './folder-index.ts';
 import { removeCache } from './cache.ts';
@@ -34,7 +34,10 @@ export class UserStore {
     await ensureMaildir(root);
     const names = new Set((await store.list()).map((f) => f.name));
     const missing = SPECIAL_USE.map(([n]) => n).filter((n) => !names.has(n));
-    for (const name of missing) await store.create(name);
+    for (const name of missing) {
+      // Another process opening the same user may create it first: that is fine.
+      await store.create(name).catch((err: unknown) => { if (!isTandemError(err, 'exists')) throw err; });
+    }
     if (missing.length > 0) await updateSubscriptions(root, missing);
     return store;
   }
