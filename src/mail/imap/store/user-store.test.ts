@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserStore } from './user-store.ts';
 import { isTandemError } from '../../../lib/errors.ts';
@@ -77,4 +77,16 @@ test('two opens of one folder in a process share one index and its change events
   b.on('change', () => seen++);
   await a.append(MESSAGE);
   assert.equal(seen, 1);
+}));
+
+test('COPY finds a source another MUA renamed since the last sync', () => withTempRoot(async (root, cache) => {
+  const s = await UserStore.open(root, cache);
+  const inbox = await s.folder('INBOX');
+  await inbox.append(MESSAGE, ['\\Seen']);
+  const m = inbox.messages()[0]!;
+  renameSync(inbox.pathOf(m), join(root, 'cur', `${m.filename.split(':2,')[0]}:2,FS`));
+  const c = await s.copy('INBOX', [1], 'Archive');
+  assert.deepEqual(c.pairs, [[1, 1]]);
+  const archive = await s.folder('Archive');
+  assert.deepEqual(archive.flagsOf(archive.messages()[0]!), ['\\Flagged', '\\Seen']);
 }));
