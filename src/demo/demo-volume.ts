@@ -36,6 +36,7 @@ export async function ensureDemoVolume(root: string): Promise<{ layout: VolumeLa
           address: DEMO.address,
           smtp: { port: p.smtp }, submission: { port: p.submission }, submissions: { port: p.submissions },
           pop3: { port: p.pop3 }, pop3s: { port: p.pop3s }, imap: { port: p.imap }, imaps: { port: p.imaps },
+          http: { port: p.http }, https: { port: null }, ldap: { port: p.ldap }, ldaps: { port: null }, password: { port: p.password },
         },
         // Demo only: lets desktop clients and curl log in without TLS on 127.0.0.100.
         auth: { allowPlaintextOnLoopback: true },

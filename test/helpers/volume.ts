@@ -19,6 +19,7 @@ const ZERO_PORTS = {
   address: '127.0.0.1',
   smtp: { port: 0 }, submission: { port: 0 }, submissions: { port: 0 },
   pop3: { port: 0 }, pop3s: { port: 0 }, imap: { port: null }, imaps: { port: null },
+  http: { port: null }, https: { port: null }, ldap: { port: null }, ldaps: { port: null }, password: { port: null },
 };
 
 export async function makeTestVolume(settings: Partial<SettingsInput> = {}): Promise<TestVolume> {

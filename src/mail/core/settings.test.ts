@@ -30,6 +30,7 @@ test('a minimal file gets every documented default', () => {
       address: '0.0.0.0',
       smtp: { port: 25 }, submission: { port: 587 }, submissions: { port: 465 },
       pop3: { port: 110 }, pop3s: { port: 995 }, imap: { port: 143 }, imaps: { port: 993 },
+      http: { port: 80 }, https: { port: 443 }, ldap: { port: 389 }, ldaps: { port: 636 }, password: { port: 106 },
     },
     tls: { cert: 'tls/cert.pem', key: 'tls/key.pem' },
     auth: { allowPlaintextOnLoopback: false, maxFailuresPerIp: 10, maxFailuresPerUser: 5, failureWindowSeconds: 300 },
@@ -57,6 +58,7 @@ test('a partly written section keeps the defaults of the fields it leaves out', 
   assert.deepEqual(s.listen, {
     address: '0.0.0.0', smtp: { port: 2525 }, submission: { port: 587 }, submissions: { port: 465 },
     pop3: { port: 110 }, pop3s: { port: 995 }, imap: { port: null }, imaps: { port: 993 },
+    http: { port: 80 }, https: { port: 443 }, ldap: { port: 389 }, ldaps: { port: 636 }, password: { port: 106 },
   });
   assert.deepEqual(s.relay.smarthost, { host: 'relay.isp.example', port: 587, secure: false, requireTls: true });
   assert.deepEqual(s.relay.networks, ['10.0.0.0/8', '2001:db8::/32']);

@@ -40,7 +40,15 @@ export const settingsSchema = z.object({
     pop3s: listener.default({ port: 995 }),
     imap: listener.default({ port: 143 }),
     imaps: listener.default({ port: 993 }),
-  }).strict().default({ address: '0.0.0.0', smtp: { port: 25 }, submission: { port: 587 }, submissions: { port: 465 }, pop3: { port: 110 }, pop3s: { port: 995 }, imap: { port: 143 }, imaps: { port: 993 } }),
+    /** Webmail and the admin console and API (issue 6). */
+    http: listener.default({ port: 80 }),
+    https: listener.default({ port: 443 }),
+    /** The LDAP address book (issue 7). */
+    ldap: listener.default({ port: 389 }),
+    ldaps: listener.default({ port: 636 }),
+    /** The poppassd password-change service (issue 7). */
+    password: listener.default({ port: 106 }),
+  }).strict().default({ address: '0.0.0.0', smtp: { port: 25 }, submission: { port: 587 }, submissions: { port: 465 }, pop3: { port: 110 }, pop3s: { port: 995 }, imap: { port: 143 }, imaps: { port: 993 }, http: { port: 80 }, https: { port: 443 }, ldap: { port: 389 }, ldaps: { port: 636 }, password: { port: 106 } }),
   tls: z.object({
     /** PEM files, relative to the volume's cfg/ directory or absolute. */
     cert: z.string().default('tls/cert.pem'),
