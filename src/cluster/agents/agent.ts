@@ -48,6 +48,23 @@ export interface AgentContext {
   readonly log: (line: string) => void;
   /** Fires at the action's timeout or when the daemon shuts down. */
   readonly signal: AbortSignal;
+  /** The other nodes of the group, for the `sync` agent; supplied by the node daemon. */
+  readonly peers: PeerFiles;
+}
+
+/** A file as the `sync` agent pushes it to the other nodes. */
+export interface SyncedFile {
+  /** Absolute path; the receiver writes it only when it is listed in one of its own sync resources. */
+  readonly path: string;
+  readonly data: Buffer;
+  readonly mode: number;
+  readonly mtimeMs: number;
+}
+
+/** The daemon's side of `sync`: sends files over the authenticated node channel. */
+export interface PeerFiles {
+  /** Pushes to every reachable node of the group except this one; one result per node tried. */
+  push(group: string, resource: string, files: readonly SyncedFile[], signal: AbortSignal): Promise<ReadonlyArray<{ readonly node: string; readonly ok: boolean; readonly reason: string }>>;
 }
 
 export interface ResourceAgent {
