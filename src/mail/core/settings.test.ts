@@ -44,6 +44,7 @@ test('a minimal file gets every documented default', () => {
       maxAgeSeconds: 432000, retrySchedule: [60, 300, 900, 1800, 3600, 7200, 14400], concurrency: 10,
       sourceAddress: null, connectTimeoutSeconds: 30, remotePort: 25,
     },
+    http: { sessionIdleMinutes: 30, sessionMaxHours: 12, pageSize: 50, logDir: null },
   };
   assert.deepEqual(validateSettings(MINIMAL), expected);
 });
@@ -72,6 +73,7 @@ test('each bad field is reported by its path', () => {
     ['port out of range', { listen: { pop3: { port: 70000 } } }, /^listen\.pop3\.port: /],
     ['negative port', { listen: { imaps: { port: -1 } } }, /^listen\.imaps\.port: /],
     ['unknown listener', { listen: { lmtp: { port: 24 } } }, /^listen: .*Unrecognized key.*"lmtp"/],
+    ['http page size too small', { http: { pageSize: 1 } }, /^http\.pageSize: /],
     ['empty bind address', { listen: { address: '' } }, /^listen\.address: /],
     ['host name as bind address', { listen: { address: 'mail.example.com' } }, /^listen\.address: must be an IP address/],
     ['bad source address', { queue: { sourceAddress: '10.0.0.300' } }, /^queue\.sourceAddress: must be an IP address/],

@@ -111,6 +111,16 @@ export const settingsSchema = z.object({
     /** Only for tests and labs: deliver to this port instead of 25. */
     remotePort: port.default(25),
   }).strict().default({ maxAgeSeconds: 5 * 24 * 3600, retrySchedule: [60, 300, 900, 1800, 3600, 7200, 14400], concurrency: 10, sourceAddress: null, connectTimeoutSeconds: 30, remotePort: 25 }),
+  http: z.object({
+    /** A webmail or console session ends after this long without a request. */
+    sessionIdleMinutes: z.number().int().min(1).max(24 * 60).default(30),
+    /** And after this long in any case (the user logs in again). */
+    sessionMaxHours: z.number().int().min(1).max(24 * 30).default(12),
+    /** Messages per page in the webmail's message list. */
+    pageSize: z.number().int().min(10).max(500).default(50),
+    /** Where the services write their logs (`tandem mail serve all --log-dir DIR`); the console's mail log reads DIR/SERVICE.log. null: no mail log page. */
+    logDir: z.string().min(1).nullable().default(null),
+  }).strict().default({ sessionIdleMinutes: 30, sessionMaxHours: 12, pageSize: 50, logDir: null }),
 }).strict();
 
 export type Settings = z.infer<typeof settingsSchema>;
