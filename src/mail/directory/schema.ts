@@ -51,6 +51,41 @@ const MIGRATIONS: ReadonlyArray<{ version: number; description: string; sql: str
       );
     `,
   },
+  {
+    version: 2,
+    description: 'web: console admins, admin API tokens, web sessions, per-user forwarding and vacation',
+    sql: `
+      CREATE TABLE web_admins (
+        address     TEXT PRIMARY KEY REFERENCES users(address) ON DELETE CASCADE,
+        created_at  INTEGER NOT NULL
+      );
+      CREATE TABLE admin_tokens (
+        id            TEXT PRIMARY KEY,  -- public part, shown in lists
+        name          TEXT NOT NULL,
+        secret_hash   TEXT NOT NULL,     -- sha256 of the secret part (the secret is random, 256 bits)
+        created_at    INTEGER NOT NULL,
+        last_used_at  INTEGER
+      );
+      CREATE TABLE web_sessions (
+        id_hash     TEXT PRIMARY KEY,    -- sha256 of the cookie value
+        address     TEXT NOT NULL REFERENCES users(address) ON DELETE CASCADE,
+        csrf        TEXT NOT NULL,
+        created_at  INTEGER NOT NULL,
+        seen_at     INTEGER NOT NULL,
+        expires_at  INTEGER NOT NULL
+      );
+      CREATE INDEX web_sessions_expires ON web_sessions(expires_at);
+      CREATE TABLE user_mail_settings (
+        address           TEXT PRIMARY KEY REFERENCES users(address) ON DELETE CASCADE,
+        forward_to        TEXT NOT NULL DEFAULT '',   -- comma-separated addresses
+        keep_copy         INTEGER NOT NULL DEFAULT 1,
+        vacation_enabled  INTEGER NOT NULL DEFAULT 0,
+        vacation_subject  TEXT NOT NULL DEFAULT '',
+        vacation_body     TEXT NOT NULL DEFAULT '',
+        updated_at        INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
