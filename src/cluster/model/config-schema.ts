@@ -147,6 +147,30 @@ const alert = z.discriminatedUnion('type', [
   z.object({ type: z.literal('mail'), to: z.array(nonEmpty).min(1), smarthost: nonEmpty.optional() }).strict(),
 ]);
 
+/** The default safety margin: a sixth of the TTL (500 ms for the default 3 s), see docs/arbiter.md. */
+export function defaultLeaseMargin(leaseTtlMs: number): number {
+  return Math.floor(leaseTtlMs / 6);
+}
+
+const arbiterTiming = {
+  leaseTtl: positiveDuration.default(3_000),
+  /** The holder stops at leaseTtl - margin, the others wait leaseTtl + margin (default leaseTtl / 6). */
+  margin: positiveDuration.optional(),
+};
+/** Where leases live; `margin` comes out filled in, and 0 < 2 * margin < leaseTtl holds. */
+const arbiter = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('disk'), path: nonEmpty, ...arbiterTiming }).strict(),
+  z.object({ type: z.literal('etcd'), endpoints: z.array(z.string().url()).min(1), ...arbiterTiming }).strict(),
+]).transform((a, ctx) => {
+  const margin = a.margin ?? defaultLeaseMargin(a.leaseTtl);
+  if (!(margin > 0 && 2 * margin < a.leaseTtl)) {
+    const why = a.margin === undefined ? `leaseTtl ${a.leaseTtl} ms is too short to derive a margin` : `got margin ${margin} ms, leaseTtl ${a.leaseTtl} ms`;
+    ctx.addIssue({ code: 'custom', path: ['margin'], message: `must be more than 0 and less than half of leaseTtl (${why})` });
+    return z.NEVER;
+  }
+  return { ...a, margin };
+});
+
 export const clusterConfigSchema = z.object({
   version: z.literal(1),
   cluster: z.object({
@@ -159,10 +183,7 @@ export const clusterConfigSchema = z.object({
     interval: positiveDuration.default(500),
     timeout: positiveDuration.default(3_000),
   }).strict().default({ interval: 500, timeout: 3_000 }),
-  arbiter: z.discriminatedUnion('type', [
-    z.object({ type: z.literal('disk'), path: nonEmpty, leaseTtl: positiveDuration.default(3_000) }).strict(),
-    z.object({ type: z.literal('etcd'), endpoints: z.array(z.string().url()).min(1), leaseTtl: positiveDuration.default(3_000) }).strict(),
-  ]),
+  arbiter,
   /** Run on every node; see NodeStatus.failingMonitors. */
   nodeMonitors: z.array(nodeMonitor).default([]),
   groups: z.array(group).default([]),
@@ -177,3 +198,4 @@ export type MonitorConfig = ResourceConfig['monitors'][number];
 export type RecoveryConfig = MonitorConfig['recovery'];
 export type ResourceType = ResourceConfig['type'];
 export type NodeMonitorConfig = ClusterConfig['nodeMonitors'][number];
+export type ArbiterConfig = ClusterConfig['arbiter'];

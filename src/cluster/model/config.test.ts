@@ -27,6 +27,7 @@ test('a minimal config gets the documented defaults, durations in milliseconds',
   assert.ok(r.ok, JSON.stringify(r));
   assert.deepEqual(r.config.heartbeat, { interval: 500, timeout: 3000 });
   assert.equal(r.config.arbiter.leaseTtl, 3000);
+  assert.equal(r.config.arbiter.margin, 500, 'the margin defaults to a sixth of the TTL');
   const g = r.config.groups[0];
   assert.equal(g?.startup, 'auto');
   assert.equal(g?.failback, 'manual');
@@ -55,6 +56,9 @@ const problems: { name: string; raw: unknown; expect: RegExp }[] = [
   { name: 'a dependency cycle', raw: edit((c) => { group0(c).resources[0].dependsOn = ['smtp']; }), expect: /^groups\.0\.resources: dependency cycle: volume -> smtp -> volume/ },
   { name: 'heartbeat timeout not longer than interval', raw: edit((c) => { c.heartbeat = { interval: '1s', timeout: '1s' }; }), expect: /^heartbeat\.timeout: must be longer than heartbeat\.interval \(1000 ms <= 1000 ms\)/ },
   { name: 'a lease TTL too short to renew', raw: edit((c) => { (c.arbiter as any).leaseTtl = '400ms'; }), expect: /^arbiter\.leaseTtl: must be longer than heartbeat\.interval/ },
+  { name: 'a margin of half the TTL', raw: edit((c) => { (c.arbiter as any).leaseTtl = '2s'; (c.arbiter as any).margin = '1s'; }), expect: /^arbiter\.margin: must be more than 0 and less than half of leaseTtl \(got margin 1000 ms, leaseTtl 2000 ms\)/ },
+  { name: 'a zero margin', raw: edit((c) => { (c.arbiter as any).margin = 0; }), expect: /^arbiter\.margin: must be longer than 0/ },
+  { name: 'a margin that is not a duration', raw: edit((c) => { (c.arbiter as any).margin = 'a bit'; }), expect: /^arbiter\.margin: expected a duration/ },
   { name: 'an etcd lease under 2 s', raw: edit((c) => { c.arbiter = { type: 'etcd', endpoints: ['http://198.18.0.9:2379'], leaseTtl: '1s' } as any; }), expect: /^arbiter\.leaseTtl: etcd leases are at least 2 s/ },
   { name: 'a monitor timeout longer than its interval', raw: edit((c) => { group0(c).resources[2].monitors[0].interval = '2s'; }), expect: /^groups\.0\.resources\.2\.monitors\.0\.timeout: must not be longer than interval \(3000 ms > 2000 ms\)/ },
   { name: 'a recovery window shorter than the interval', raw: edit((c) => { group0(c).resources[2].monitors[0].recovery = { window: '1s' }; }), expect: /^groups\.0\.resources\.2\.monitors\.0\.recovery\.window: must be at least the monitor interval/ },
@@ -71,6 +75,16 @@ for (const p of problems) {
     assert.ok(errors.some((e) => p.expect.test(e)), `got ${JSON.stringify(errors)}`);
   });
 }
+
+test('arbiter.margin: an explicit margin is kept, and the default follows leaseTtl', () => {
+  const explicit = validateClusterConfig(edit((c) => { (c.arbiter as any).leaseTtl = '2s'; (c.arbiter as any).margin = '300ms'; }));
+  assert.ok(explicit.ok, JSON.stringify(explicit));
+  assert.equal(explicit.config.arbiter.margin, 300);
+  const derived = validateClusterConfig(edit((c) => { c.arbiter = { type: 'etcd', endpoints: ['http://198.18.0.9:2379'], leaseTtl: '4s' } as any; }));
+  assert.ok(derived.ok, JSON.stringify(derived));
+  assert.equal(derived.config.arbiter.margin, 666);
+  assert.ok(2 * derived.config.arbiter.margin < derived.config.arbiter.leaseTtl);
+});
 
 test('parseClusterConfig() reports YAML syntax errors with their line and never throws', () => {
   const r = parseClusterConfig('version: 1\ncluster: [unclosed\n');
