@@ -14,6 +14,8 @@ export interface Domain { name: string; catchall: string | null; createdAt: numb
 export interface User {
   address: string; domain: string; local: string; displayName: string;
   quotaBytes: number; enabled: boolean; createdAt: number; updatedAt: number;
+  /** Member system holding the mailbox (account replication, S7); null or absent: this system. */
+  home?: string | null;
 }
 export interface Alias { address: string; targets: string[] }
 export type PostingPolicy = 'members' | 'anyone' | 'moderators';
@@ -34,13 +36,14 @@ export type Recipient =
 
 interface UserRow {
   address: string; domain: string; local: string; password_hash: string; display_name: string;
-  quota_bytes: number; enabled: number; created_at: number; updated_at: number;
+  quota_bytes: number; enabled: number; created_at: number; updated_at: number; home: string | null;
 }
 
 function toUser(r: UserRow): User {
   return {
     address: r.address, domain: r.domain, local: r.local, displayName: r.display_name,
     quotaBytes: r.quota_bytes, enabled: r.enabled === 1, createdAt: r.created_at, updatedAt: r.updated_at,
+    home: r.home,
   };
 }
 

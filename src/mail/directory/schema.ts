@@ -86,6 +86,51 @@ const MIGRATIONS: ReadonlyArray<{ version: number; description: string; sql: str
       );
     `,
   },
+  {
+    version: 3,
+    description: 'account replication (S7): change log for the feed, home system per user, replication tokens and state',
+    // Triggers record every change in the same transaction as the change itself, so the
+    // feed can never miss one whichever code path (CLI, web, password service) made it.
+    sql: `
+      ALTER TABLE users ADD COLUMN home TEXT;   -- member system holding the mailbox; NULL = this system
+      CREATE TABLE account_changes (
+        version  INTEGER PRIMARY KEY AUTOINCREMENT,   -- never reused, so "since V" is exact
+        entity   TEXT NOT NULL CHECK (entity IN ('domain', 'user', 'alias', 'list')),
+        key      TEXT NOT NULL
+      );
+      CREATE INDEX account_changes_key ON account_changes(entity, key);
+      CREATE TABLE replication_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      INSERT INTO replication_meta (key, value) VALUES ('db_id', lower(hex(randomblob(16))));
+      CREATE TABLE replication_tokens (
+        name          TEXT PRIMARY KEY,
+        secret_hash   TEXT NOT NULL,     -- sha256 of the token (random, 256 bits)
+        created_at    INTEGER NOT NULL,
+        last_used_at  INTEGER
+      );
+      CREATE TRIGGER domains_changed_ins AFTER INSERT ON domains BEGIN INSERT INTO account_changes (entity, key) VALUES ('domain', NEW.name); END;
+      CREATE TRIGGER domains_changed_upd AFTER UPDATE ON domains BEGIN INSERT INTO account_changes (entity, key) VALUES ('domain', NEW.name); END;
+      CREATE TRIGGER domains_changed_del AFTER DELETE ON domains BEGIN INSERT INTO account_changes (entity, key) VALUES ('domain', OLD.name); END;
+      CREATE TRIGGER users_changed_ins AFTER INSERT ON users BEGIN INSERT INTO account_changes (entity, key) VALUES ('user', NEW.address); END;
+      CREATE TRIGGER users_changed_upd AFTER UPDATE ON users BEGIN INSERT INTO account_changes (entity, key) VALUES ('user', NEW.address); END;
+      CREATE TRIGGER users_changed_del AFTER DELETE ON users BEGIN INSERT INTO account_changes (entity, key) VALUES ('user', OLD.address); END;
+      CREATE TRIGGER aliases_changed_ins AFTER INSERT ON aliases BEGIN INSERT INTO account_changes (entity, key) VALUES ('alias', NEW.address); END;
+      CREATE TRIGGER aliases_changed_upd AFTER UPDATE ON aliases BEGIN INSERT INTO account_changes (entity, key) VALUES ('alias', NEW.address); END;
+      CREATE TRIGGER aliases_changed_del AFTER DELETE ON aliases BEGIN INSERT INTO account_changes (entity, key) VALUES ('alias', OLD.address); END;
+      CREATE TRIGGER alias_targets_changed_ins AFTER INSERT ON alias_targets BEGIN INSERT INTO account_changes (entity, key) VALUES ('alias', NEW.alias); END;
+      CREATE TRIGGER alias_targets_changed_upd AFTER UPDATE ON alias_targets BEGIN INSERT INTO account_changes (entity, key) VALUES ('alias', NEW.alias); END;
+      CREATE TRIGGER alias_targets_changed_del AFTER DELETE ON alias_targets BEGIN INSERT INTO account_changes (entity, key) VALUES ('alias', OLD.alias); END;
+      CREATE TRIGGER lists_changed_ins AFTER INSERT ON lists BEGIN INSERT INTO account_changes (entity, key) VALUES ('list', NEW.address); END;
+      CREATE TRIGGER lists_changed_upd AFTER UPDATE ON lists BEGIN INSERT INTO account_changes (entity, key) VALUES ('list', NEW.address); END;
+      CREATE TRIGGER lists_changed_del AFTER DELETE ON lists BEGIN INSERT INTO account_changes (entity, key) VALUES ('list', OLD.address); END;
+      CREATE TRIGGER list_members_changed_ins AFTER INSERT ON list_members BEGIN INSERT INTO account_changes (entity, key) VALUES ('list', NEW.list); END;
+      CREATE TRIGGER list_members_changed_upd AFTER UPDATE ON list_members BEGIN INSERT INTO account_changes (entity, key) VALUES ('list', NEW.list); END;
+      CREATE TRIGGER list_members_changed_del AFTER DELETE ON list_members BEGIN INSERT INTO account_changes (entity, key) VALUES ('list', OLD.list); END;
+      INSERT INTO account_changes (entity, key) SELECT 'domain', name FROM domains;
+      INSERT INTO account_changes (entity, key) SELECT 'user', address FROM users;
+      INSERT INTO account_changes (entity, key) SELECT 'alias', address FROM aliases;
+      INSERT INTO account_changes (entity, key) SELECT 'list', address FROM lists;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
