@@ -178,7 +178,12 @@ export const clusterConfigSchema = z.object({
     /** Authenticates heartbeats and RPC (HMAC); never logged. */
     secret: z.string().min(16, 'must be at least 16 characters'),
   }).strict(),
-  nodes: z.array(z.object({ name, addresses: z.array(ipAddress).min(1) }).strict()).min(1),
+  nodes: z.array(z.object({
+    name,
+    addresses: z.array(ipAddress).min(1),
+    /** The node channel and API port (default 7400, src/cluster/transport): UDP heartbeats and TCP (HTTP) RPC share the number. */
+    port: z.number().int().min(1).max(65535).optional(),
+  }).strict()).min(1),
   heartbeat: z.object({
     interval: positiveDuration.default(500),
     timeout: positiveDuration.default(3_000),
