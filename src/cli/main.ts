@@ -9,6 +9,7 @@ import { registerListCommands } from './mail-list.ts';
 import { registerServeCommand } from './mail-serve.ts';
 import { registerDemoCommand } from './demo.ts';
 import { registerQueueCommands } from './mail-queue.ts';
+import { registerAdminCommands } from './mail-admin.ts';
 
 const program = new Command('tandem')
   .description('Tandem: a highly available mail system (mail server and failover cluster manager)')
@@ -23,6 +24,7 @@ registerAliasCommands(mail);
 registerListCommands(mail);
 registerServeCommand(mail);
 registerQueueCommands(mail);
+registerAdminCommands(mail);
 registerDemoCommand(program);
 
 await program.parseAsync(process.argv);

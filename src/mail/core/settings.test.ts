@@ -39,6 +39,7 @@ test('a minimal file gets every documented default', () => {
       messageSizeBytes: 26214400, recipientsPerMessage: 100, connectionsPerIp: 20, maxConnections: 1000,
       lineLengthBytes: 4096, idleTimeoutSeconds: 300, pop3IdleTimeoutSeconds: 600, dataTimeoutSeconds: 600,
     },
+    imap: { autologoutSeconds: 1800, idleTimeoutSeconds: 3600, maxLineBytes: 65536, inlineLiteralBytes: 65536, maxCommandBytes: 1048576 },
     delivery: { quotaExceeded: 'tempfail', maxHops: 50, defaultQuotaBytes: 0 },
     queue: {
       maxAgeSeconds: 432000, retrySchedule: [60, 300, 900, 1800, 3600, 7200, 14400], concurrency: 10,
@@ -87,6 +88,7 @@ test('each bad field is reported by its path', () => {
     ['plaintext flag not boolean', { auth: { allowPlaintextOnLoopback: 'yes' } }, /^auth\.allowPlaintextOnLoopback: /],
     ['tiny message limit', { limits: { messageSizeBytes: 100 } }, /^limits\.messageSizeBytes: /],
     ['short lines', { limits: { lineLengthBytes: 80 } }, /^limits\.lineLengthBytes: /],
+    ['short IMAP lines', { imap: { maxLineBytes: 100 } }, /^imap\.maxLineBytes: /],
     ['fractional recipients', { limits: { recipientsPerMessage: 1.5 } }, /^limits\.recipientsPerMessage: /],
     ['unknown quota action', { delivery: { quotaExceeded: 'bounce' } }, /^delivery\.quotaExceeded: .*"tempfail"\|"reject"/],
     ['too few hops', { delivery: { maxHops: 2 } }, /^delivery\.maxHops: /],
