@@ -89,6 +89,19 @@ export const settingsSchema = z.object({
     /** Time allowed for one whole SMTP DATA transfer. */
     dataTimeoutSeconds: z.number().int().min(1).default(600),
   }).strict().default({ messageSizeBytes: 25 * 1024 * 1024, recipientsPerMessage: 100, connectionsPerIp: 20, maxConnections: 1000, lineLengthBytes: 4096, idleTimeoutSeconds: 300, pop3IdleTimeoutSeconds: 600, dataTimeoutSeconds: 600 }),
+  /** The IMAP service (issue 3): timers and the bounds on what one command may hold. */
+  imap: z.object({
+    /** Autologout of a session that sends nothing: RFC 9051 section 5.4 asks for at least 30 minutes. */
+    autologoutSeconds: z.number().int().min(1).default(1800),
+    /** How long one IDLE may last before the server ends the session (clients re-IDLE every 29 minutes, RFC 2177). */
+    idleTimeoutSeconds: z.number().int().min(1).default(3600),
+    /** Longest command line (without literals); UID sets of big mailboxes make long lines. */
+    maxLineBytes: z.number().int().min(1024).default(65536),
+    /** Literals up to this size are kept in memory; bigger ones (APPEND) are streamed to a temp file. */
+    inlineLiteralBytes: z.number().int().min(1024).default(65536),
+    /** Lines plus in-memory literals of one command. */
+    maxCommandBytes: z.number().int().min(4096).default(1024 * 1024),
+  }).strict().default({ autologoutSeconds: 1800, idleTimeoutSeconds: 3600, maxLineBytes: 65536, inlineLiteralBytes: 65536, maxCommandBytes: 1024 * 1024 }),
   delivery: z.object({
     /** What a full mailbox means for the sender: "tempfail" (452, retried) or "reject" (552). */
     quotaExceeded: z.enum(['tempfail', 'reject']).default('tempfail'),
