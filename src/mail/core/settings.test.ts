@@ -46,6 +46,16 @@ test('a minimal file gets every documented default', () => {
       sourceAddress: null, connectTimeoutSeconds: 30, remotePort: 25,
     },
     http: { sessionIdleMinutes: 30, sessionMaxHours: 12, pageSize: 50, logDir: null },
+    ldap: { allowAnonymous: false, sizeLimit: 500, timeLimitSeconds: 10 },
+    password: { minLength: 10, implicitTls: false, plaintextNetworks: ['127.0.0.0/8', '::1/128'], bindAddress: null },
+    cron: {
+      jobs: {
+        queueSweep: { schedule: '*/15 * * * *', enabled: true }, expireTrash: { schedule: '30 3 * * *', enabled: true },
+        quotaWarnings: { schedule: '0 * * * *', enabled: true }, deliveryReport: { schedule: '0 6 * * *', enabled: true },
+        indexMaintenance: { schedule: '15 4 * * *', enabled: true }, accountsSnapshot: { schedule: '0 2 * * *', enabled: true },
+      },
+      trashDays: 30, junkDays: 30, quotaWarningPercents: [80, 90], snapshotsKeep: 7,
+    },
   };
   assert.deepEqual(validateSettings(MINIMAL), expected);
 });
@@ -75,6 +85,11 @@ test('each bad field is reported by its path', () => {
     ['negative port', { listen: { imaps: { port: -1 } } }, /^listen\.imaps\.port: /],
     ['unknown listener', { listen: { lmtp: { port: 24 } } }, /^listen: .*Unrecognized key.*"lmtp"/],
     ['http page size too small', { http: { pageSize: 1 } }, /^http\.pageSize: /],
+    ['ldap size limit zero', { ldap: { sizeLimit: 0 } }, /^ldap\.sizeLimit: /],
+    ['short password minimum', { password: { minLength: 4 } }, /^password\.minLength: /],
+    ['bad plaintext network', { password: { plaintextNetworks: ['nope'] } }, /^password\.plaintextNetworks\.0: /],
+    ['bad cron schedule', { cron: { jobs: { expireTrash: { schedule: 'daily' } } } }, /^cron\.jobs\.expireTrash\.schedule: must be a cron schedule/],
+    ['unknown cron job', { cron: { jobs: { backup: { schedule: '* * * * *' } } } }, /^cron\.jobs: .*Unrecognized key.*"backup"/],
     ['empty bind address', { listen: { address: '' } }, /^listen\.address: /],
     ['host name as bind address', { listen: { address: 'mail.example.com' } }, /^listen\.address: must be an IP address/],
     ['bad source address', { queue: { sourceAddress: '10.0.0.300' } }, /^queue\.sourceAddress: must be an IP address/],

@@ -23,6 +23,28 @@ const cidrList = z.array(z.string()).superRefine((list, ctx) => {
   });
 });
 
+/** One cron job: a 5-field cron schedule (UTC) and whether it runs. */
+function cronJob(schedule: string) {
+  return z.object({
+    schedule: z.string().refine(isCronSchedule, 'must be a cron schedule of 5 fields, e.g. "30 3 * * *"').default(schedule),
+    enabled: z.boolean().default(true),
+  }).strict().default({ schedule, enabled: true });
+}
+
+/** A cheap syntactic check; croner validates fully when the cron service starts. */
+function isCronSchedule(text: string): boolean {
+  return /^\S+( \S+){4}$/.test(text.trim()) && /^[\d*/,\- A-Za-z?LW#]+$/.test(text);
+}
+
+const CRON_JOB_DEFAULTS = {
+  queueSweep: { schedule: '*/15 * * * *', enabled: true },
+  expireTrash: { schedule: '30 3 * * *', enabled: true },
+  quotaWarnings: { schedule: '0 * * * *', enabled: true },
+  deliveryReport: { schedule: '0 6 * * *', enabled: true },
+  indexMaintenance: { schedule: '15 4 * * *', enabled: true },
+  accountsSnapshot: { schedule: '0 2 * * *', enabled: true },
+};
+
 export const settingsSchema = z.object({
   /** Schema version of this file; migrations upgrade older files. */
   version: z.literal(1),
@@ -134,6 +156,44 @@ export const settingsSchema = z.object({
     /** Where the services write their logs (`tandem mail serve all --log-dir DIR`); the console's mail log reads DIR/SERVICE.log. null: no mail log page. */
     logDir: z.string().min(1).nullable().default(null),
   }).strict().default({ sessionIdleMinutes: 30, sessionMaxHours: 12, pageSize: 50, logDir: null }),
+  /** The LDAP address book (docs/ldap.md). */
+  ldap: z.object({
+    /** Allow searches without a bind (anonymous); false: only logged-in mail users may search. */
+    allowAnonymous: z.boolean().default(false),
+    /** Most entries one search returns; a client may ask for fewer, never more (sizeLimitExceeded, 4). */
+    sizeLimit: z.number().int().min(1).max(100_000).default(500),
+    /** Longest one search may run, in seconds; a client may ask for less (timeLimitExceeded, 3). */
+    timeLimitSeconds: z.number().int().min(1).max(3600).default(10),
+  }).strict().default({ allowAnonymous: false, sizeLimit: 500, timeLimitSeconds: 10 }),
+  /** The poppassd password-change service (docs/password.md). */
+  password: z.object({
+    /** Shortest new password accepted (also by the webmail, through the same policy). */
+    minLength: z.number().int().min(6).max(256).default(10),
+    /** true: the listener speaks TLS from the first byte (clients that can: Roundcube with "ssl://host"). */
+    implicitTls: z.boolean().default(false),
+    /** On a cleartext listener, the client networks allowed to use it; everyone else is refused. */
+    plaintextNetworks: cidrList.default(['127.0.0.0/8', '::1/128']),
+    /** Bind the password listener to this address instead of listen.address (e.g. 127.0.0.1 or the VIP). */
+    bindAddress: z.string().refine((a) => isIP(a) !== 0, 'must be an IP address').nullable().default(null),
+  }).strict().default({ minLength: 10, implicitTls: false, plaintextNetworks: ['127.0.0.0/8', '::1/128'], bindAddress: null }),
+  /** Scheduled jobs of the cron service (docs/cron.md). */
+  cron: z.object({
+    jobs: z.object({
+      queueSweep: cronJob('*/15 * * * *'),
+      expireTrash: cronJob('30 3 * * *'),
+      quotaWarnings: cronJob('0 * * * *'),
+      deliveryReport: cronJob('0 6 * * *'),
+      indexMaintenance: cronJob('15 4 * * *'),
+      accountsSnapshot: cronJob('0 2 * * *'),
+    }).strict().default(CRON_JOB_DEFAULTS),
+    /** Messages in Trash and Junk older than this many days are expunged; 0 keeps them forever. */
+    trashDays: z.number().int().min(0).default(30),
+    junkDays: z.number().int().min(0).default(30),
+    /** Usage percentages at which a user gets one warning message (until usage drops below again). */
+    quotaWarningPercents: z.array(z.number().int().min(1).max(100)).max(5).default([80, 90]),
+    /** Accounts database snapshots kept in db/snapshots/. */
+    snapshotsKeep: z.number().int().min(1).max(365).default(7),
+  }).strict().default({ jobs: CRON_JOB_DEFAULTS, trashDays: 30, junkDays: 30, quotaWarningPercents: [80, 90], snapshotsKeep: 7 }),
 }).strict();
 
 export type Settings = z.infer<typeof settingsSchema>;
