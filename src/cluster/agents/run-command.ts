@@ -141,11 +141,11 @@ export function runCommand(opts: RunOptions): Promise<RunResult> {
 
     const out = lineSplitter(keep);
     const err = lineSplitter((l) => keep(`stderr: ${l}`));
-    child.stdout.on('data', (c: Buffer) => {
+    child.stdout!.on('data', (c: Buffer) => {
       if (stdout.length < MAX_STDOUT) stdout += c.toString('utf8');
       out.push(c);
     });
-    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.stderr!.on('data', (c: Buffer) => err.push(c));
     if (opts.input !== undefined && child.stdin) {
       child.stdin.on('error', () => undefined);
       child.stdin.end(opts.input);
@@ -169,8 +169,8 @@ export function runCommand(opts: RunOptions): Promise<RunResult> {
       // A background grandchild may hold the pipes open forever: give output a moment to
       // drain, then stop reading rather than wait for 'close'.
       const drain = setTimeout(() => {
-        child.stdout.destroy();
-        child.stderr.destroy();
+        child.stdout?.destroy();
+        child.stderr?.destroy();
         finish({ code, signal, spawnError: null });
       }, 200);
       child.once('close', () => { clearTimeout(drain); finish({ code, signal, spawnError: null }); });
