@@ -7,6 +7,7 @@ import { openVolume, type VolumeLayout } from '../mail/core/volume.ts';
 import type { Settings } from '../mail/core/settings.ts';
 import { parseAddress, normalizeDomain, isValidDomain } from '../mail/core/address.ts';
 import { Directory } from '../mail/directory/directory.ts';
+import { replicaOf } from '../mail/core/context.ts';
 import { CliError } from './io.ts';
 
 /** What every account command works on. */
@@ -29,7 +30,7 @@ export function withDataOption(cmd: Command): Command {
 export async function withAccounts<T>(dataDir: string, fn: (a: Accounts) => Promise<T> | T): Promise<T> {
   // Absolute, so the mailbox paths the commands print are usable from anywhere.
   const { layout, settings } = await openVolume(resolve(dataDir));
-  const directory = Directory.open(layout.accountsDb);
+  const directory = Directory.open(layout.accountsDb, { replicaOf: replicaOf(settings) });
   try {
     return await fn({ layout, settings, directory });
   } finally {

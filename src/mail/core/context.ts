@@ -22,9 +22,14 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
+/** On a replication slave, the master that owns the accounts (Directory refuses changes). */
+export function replicaOf(settings: Settings): string | null {
+  return settings.accounts.role === 'slave' ? settings.accounts.master?.url ?? 'the master' : null;
+}
+
 export async function openMailContext(dataDir: string, component: string): Promise<MailContext> {
   const { layout, settings } = await openVolume(dataDir);
-  const directory = Directory.open(layout.accountsDb);
+  const directory = Directory.open(layout.accountsDb, { replicaOf: replicaOf(settings) });
   const tls = await loadTls(layout, settings);
   return { layout, settings, directory, tls, log: logger(component, { volume: layout.root }) };
 }

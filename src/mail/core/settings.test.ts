@@ -56,6 +56,7 @@ test('a minimal file gets every documented default', () => {
       },
       trashDays: 30, junkDays: 30, quotaWarningPercents: [80, 90], snapshotsKeep: 7,
     },
+    accounts: { role: 'standalone', system: 'main', feedPort: 8443, accessNet: [], master: null, members: {} },
   };
   assert.deepEqual(validateSettings(MINIMAL), expected);
 });
@@ -150,4 +151,13 @@ test('docs/configure.md documents every field, and its example file is valid', (
 
 test('host names are case-insensitive, so an upper-case hostname is accepted', () => {
   assert.deepEqual(problemsOf({ ...MINIMAL, hostname: 'Mail.Example.COM', primaryDomain: 'Example.com' }), []);
+});
+
+test('accounts: a slave needs its master, and only a slave has one', () => {
+  assert.match(problemsOf({ ...MINIMAL, accounts: { role: 'slave' } }).join('\n'), /accounts\.master: a slave needs master/);
+  assert.match(problemsOf({ ...MINIMAL, accounts: { role: 'master', master: { url: 'https://m.example:8443', tokenFile: 't' } } }).join('\n'), /accounts\.master: only a slave/);
+  assert.match(problemsOf({ ...MINIMAL, accounts: { role: 'slave', master: { url: 'http://m.example', tokenFile: 't' } } }).join('\n'), /accounts\.master\.url: must be an https/);
+  const s = validateSettings({ ...MINIMAL, accounts: { role: 'slave', system: 'osaka', master: { url: 'https://m.example:8443', tokenFile: 'replication.token' }, members: { tokyo: { host: 'mx.tokyo.example' } } } });
+  assert.deepEqual(s.accounts.master, { url: 'https://m.example:8443', tokenFile: 'replication.token', fingerprint: null, waitSeconds: 25 });
+  assert.deepEqual(s.accounts.members, { tokyo: { host: 'mx.tokyo.example', port: 25 } });
 });

@@ -194,6 +194,34 @@ export const settingsSchema = z.object({
     /** Accounts database snapshots kept in db/snapshots/. */
     snapshotsKeep: z.number().int().min(1).max(365).default(7),
   }).strict().default({ jobs: CRON_JOB_DEFAULTS, trashDays: 30, junkDays: 30, quotaWarningPercents: [80, 90], snapshotsKeep: 7 }),
+  /** Central account management (S7, docs/replication.md): who owns the accounts. */
+  accounts: z.object({
+    /** standalone: accounts are edited here; master: edited here and served to slaves; slave: followed from the master. */
+    role: z.enum(['standalone', 'master', 'slave']).default('standalone'),
+    /** This mail system's name among the members: the `home` of the users whose mailboxes are here. */
+    system: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be 1-63 lower-case letters, digits or -').default('main'),
+    /** Master: the feed's HTTPS listener (bound to listen.address, the VIP in a cluster); null: no feed. */
+    feedPort: port.nullable().default(8443),
+    /** Master: client addresses allowed to follow the feed (the slaves' VIPs), besides a valid token. */
+    accessNet: cidrList.default([]),
+    /** Slave: where the master's feed is and how to trust it. */
+    master: z.object({
+      /** e.g. https://mail.example.com:8443 (the master's VIP host name). */
+      url: z.string().url().refine((u) => u.startsWith('https://'), 'must be an https:// URL'),
+      /** File (relative to cfg/ or absolute) holding the token from `tandem mail replication token create`. */
+      tokenFile: z.string().min(1),
+      /** SHA-256 fingerprint of the master's certificate (hex, colons allowed); without it the system CAs must trust it. */
+      fingerprint: z.string().regex(/^([0-9a-fA-F]{2}:?){31}[0-9a-fA-F]{2}$/, 'must be a SHA-256 fingerprint (64 hex digits)').nullable().default(null),
+      /** Seconds the master may hold a request open waiting for changes (long poll). */
+      waitSeconds: z.number().int().min(1).max(300).default(25),
+    }).strict().nullable().default(null),
+    /** Other member systems by name: where mail for their users is sent (their MX host and port). */
+    members: z.record(z.string(), z.object({ host: z.string().min(1), port: port.default(25) }).strict()).default({}),
+  }).strict().superRefine((a, ctx) => {
+    if (a.role === 'slave' && a.master === null) ctx.addIssue({ code: 'custom', path: ['master'], message: 'a slave needs master: { url, tokenFile }' });
+    if (a.role !== 'slave' && a.master !== null) ctx.addIssue({ code: 'custom', path: ['master'], message: 'only a slave follows a master (set role: slave or remove master)' });
+    if (a.system in a.members) ctx.addIssue({ code: 'custom', path: ['members', a.system], message: 'this system itself must not be listed among the other members' });
+  }).default({ role: 'standalone', system: 'main', feedPort: 8443, accessNet: [], master: null, members: {} }),
 }).strict();
 
 export type Settings = z.infer<typeof settingsSchema>;

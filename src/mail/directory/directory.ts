@@ -69,9 +69,26 @@ export class Directory {
   /** Prepared statements by SQL text: preparing costs more than a lookup (seen in profiles). */
   private readonly statements = new Map<string, Statement>();
 
-  private constructor(db: Database) {
+  /** Set on a replication slave (S7): accounts change only on the master named here. */
+  private readonly replicaOf: string | null;
+
+  private constructor(db: Database, replicaOf: string | null) {
     this.db = db;
+    this.replicaOf = replicaOf;
   }
+
+  /**
+   * Account changes on a slave would be overwritten by the master's next change to the
+   * same account (or silently diverge), so they are refused with the place to make them.
+   */
+  private assertWritable(): void {
+    if (this.replicaOf !== null) {
+      throw new TandemError('MAIL_ERR_REPLICA', 'not-possible', `this system is a replication slave: accounts are managed on the master (${this.replicaOf})`);
+    }
+  }
+
+  /** The SQLite handle, for the replication feed and its follower (src/mail/replication/). */
+  get database(): Database { return this.db; }
 
   private sql(text: string): Statement {
     let stmt = this.statements.get(text);
@@ -83,7 +100,7 @@ export class Directory {
   }
 
   /** Opens (creating and migrating if needed) the accounts database at `file`. */
-  static open(file: string, opts: { readonly?: boolean } = {}): Directory {
+  static open(file: string, opts: { readonly?: boolean; replicaOf?: string | null } = {}): Directory {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     const db = new BetterSqlite3(file, { readonly: opts.readonly ?? false });
     db.pragma('busy_timeout = 10000');
@@ -93,7 +110,7 @@ export class Directory {
       db.pragma('foreign_keys = ON');
       migrate(db);
     }
-    return new Directory(db);
+    return new Directory(db, opts.replicaOf ?? null);
   }
 
   close(): void {
@@ -103,6 +120,7 @@ export class Directory {
   // ---- domains -------------------------------------------------------------
 
   addDomain(name: string): Domain {
+    this.assertWritable();
     const domain = normalizeDomain(name);
     if (!isValidDomain(domain)) throw new TandemError('MAIL_ERR_INVALID', 'invalid', `"${name}" is not a valid domain name`);
     if (this.getDomain(domain)) throw new TandemError('MAIL_ERR_EXISTS', 'exists', `domain ${domain} already exists`);
@@ -129,6 +147,7 @@ export class Directory {
 
   /** Deletes a domain; refuses while it still has users, aliases or lists. */
   deleteDomain(name: string): void {
+    this.assertWritable();
     const domain = normalizeDomain(name);
     if (!this.getDomain(domain)) throw notFound('domain', domain);
     const count = (table: string) => (this.sql(`SELECT count(*) AS n FROM ${table} WHERE domain = ?`).get(domain) as { n: number }).n;
@@ -142,6 +161,7 @@ export class Directory {
 
   /** Sets (or clears with null) the catch-all target of a domain. */
   setCatchall(name: string, target: string | null): void {
+    this.assertWritable();
     const domain = normalizeDomain(name);
     if (!this.getDomain(domain)) throw notFound('domain', domain);
     const t = target === null ? null : validAddress(target, 'catch-all');
@@ -166,6 +186,7 @@ export class Directory {
   }
 
   async addUser(input: AddUserInput): Promise<User> {
+    this.assertWritable();
     validatePasswordText(input.password);
     const { address, domain, local } = this.requireLocalFreeAddress(input.address);
     const hash = await hashPassword(input.password);
@@ -194,6 +215,7 @@ export class Directory {
   }
 
   updateUser(address: string, changes: UpdateUserInput): User {
+    this.assertWritable();
     const user = this.getUser(address);
     if (!user) throw notFound('user', address);
     if (changes.quotaBytes !== undefined && (!Number.isInteger(changes.quotaBytes) || changes.quotaBytes < 0)) {
@@ -210,6 +232,7 @@ export class Directory {
   }
 
   async setPassword(address: string, password: string): Promise<void> {
+    this.assertWritable();
     validatePasswordText(password);
     const user = this.getUser(address);
     if (!user) throw notFound('user', address);
@@ -219,6 +242,7 @@ export class Directory {
 
   /** Deletes a user from the directory (the Maildir stays on disk; see docs/operate.md). */
   deleteUser(address: string): void {
+    this.assertWritable();
     const user = this.getUser(address);
     if (!user) throw notFound('user', address);
     this.sql('DELETE FROM users WHERE address = ?').run(user.address);
@@ -240,6 +264,7 @@ export class Directory {
   // ---- aliases -------------------------------------------------------------
 
   addAlias(address: string, targets: string[]): Alias {
+    this.assertWritable();
     if (targets.length === 0) throw new TandemError('MAIL_ERR_INVALID', 'invalid', 'an alias needs at least one target address');
     const normalized = [...new Set(targets.map((t) => validAddress(t, 'target')))];
     const { address: addr, domain } = this.requireLocalFreeAddress(address);
@@ -270,6 +295,7 @@ export class Directory {
   }
 
   deleteAlias(address: string): void {
+    this.assertWritable();
     const alias = this.getAlias(address);
     if (!alias) throw notFound('alias', address);
     this.sql('DELETE FROM aliases WHERE address = ?').run(alias.address);
@@ -284,6 +310,7 @@ export class Directory {
   // ---- mailing lists -------------------------------------------------------
 
   addList(input: { address: string; description?: string; posting?: PostingPolicy; replyTo?: ReplyToPolicy }): MailingList {
+    this.assertWritable();
     const { address, domain } = this.requireLocalFreeAddress(input.address);
     this.sql('INSERT INTO lists (address, domain, description, posting, reply_to, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(
       address, domain, input.description ?? '', input.posting ?? 'members', input.replyTo ?? 'sender', Date.now());
@@ -309,6 +336,7 @@ export class Directory {
   }
 
   updateList(address: string, changes: { description?: string; posting?: PostingPolicy; replyTo?: ReplyToPolicy }): MailingList {
+    this.assertWritable();
     const list = this.getList(address);
     if (!list) throw notFound('list', address);
     this.sql('UPDATE lists SET description = ?, posting = ?, reply_to = ? WHERE address = ?').run(
@@ -317,6 +345,7 @@ export class Directory {
   }
 
   deleteList(address: string): void {
+    this.assertWritable();
     const list = this.getList(address);
     if (!list) throw notFound('list', address);
     this.sql('DELETE FROM lists WHERE address = ?').run(list.address);
@@ -324,6 +353,7 @@ export class Directory {
 
   /** Adds a member (or changes its role when already a member). */
   addListMember(listAddress: string, member: string, role: ListMember['role'] = 'member'): void {
+    this.assertWritable();
     const list = this.getList(listAddress);
     if (!list) throw notFound('list', listAddress);
     const m = validAddress(member, 'member');
@@ -332,6 +362,7 @@ export class Directory {
   }
 
   removeListMember(listAddress: string, member: string): void {
+    this.assertWritable();
     const list = this.getList(listAddress);
     if (!list) throw notFound('list', listAddress);
     const res = this.sql('DELETE FROM list_members WHERE list = ? AND address = ?').run(list.address, validAddress(member, 'member'));
