@@ -10,6 +10,7 @@ import { registerServeCommand } from './mail-serve.ts';
 import { registerDemoCommand } from './demo.ts';
 import { registerQueueCommands } from './mail-queue.ts';
 import { registerAdminCommands } from './mail-admin.ts';
+import { registerReplicationCommands } from './mail-replication.ts';
 
 const program = new Command('tandem')
   .description('Tandem: a highly available mail system (mail server and failover cluster manager)')
@@ -25,6 +26,7 @@ registerListCommands(mail);
 registerServeCommand(mail);
 registerQueueCommands(mail);
 registerAdminCommands(mail);
+registerReplicationCommands(mail);
 registerDemoCommand(program);
 
 await program.parseAsync(process.argv);
