@@ -1,0 +1,132 @@
+// The meta cache: MessageMeta by Maildir id, in memory (LRU bounded by bytes and entries)
+// and on disk under index/imap-meta/. A message's content never changes after delivery,
+// so an entry never goes stale; it is only ever missing, unreadable or evicted.
+//
+// Disk entries are written atomically (temp file + rename) without fsync: the cache is
+// rebuildable, and a crash leaves either the old state or a whole file. Two processes
+// writing the same entry each rename their own temp file; the last rename wins and both
+// contents are equal. A corrupt, truncated or foreign file reads as a miss (reparse).
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { MessageMeta } from './api.ts';
+
+/** Bump when MessageMeta's shape or its derivation changes: old entries then read as misses. */
+export const META_VERSION = 1;
+
+export interface MetaCacheOptions {
+  /** Directory of the disk cache (e.g. DATA/index/imap-meta); null = memory only. */
+  readonly dir: string | null;
+  /** Most entries kept in memory. */
+  readonly maxEntries?: number;
+  /** Most bytes (JSON size) kept in memory. */
+  readonly maxBytes?: number;
+}
+
+interface DiskEntry { v: number; id: string; meta: MessageMeta }
+
+export class MetaCache {
+  private readonly lru = new Map<string, { meta: MessageMeta; weight: number }>();
+  private bytes = 0;
+  private readonly maxEntries: number;
+  private readonly maxBytes: number;
+  private readonly pendingWrites = new Set<Promise<void>>();
+  /** Counters for tests and the benchmark. */
+  readonly stats = { memoryHits: 0, diskHits: 0, misses: 0, diskErrors: 0 };
+
+  constructor(private readonly opts: MetaCacheOptions) {
+    this.maxEntries = opts.maxEntries ?? 5000;
+    this.maxBytes = opts.maxBytes ?? 32 * 1024 * 1024;
+  }
+
+  /** The file of one entry: hashed, so any Maildir id is a safe name, fanned out by 256. */
+  fileOf(id: string): string | null {
+    if (this.opts.dir === null) return null;
+    const h = createHash('sha256').update(id).digest('hex');
+    return join(this.opts.dir, h.slice(0, 2), `${h.slice(2, 40)}.json`);
+  }
+
+  /** From memory, else from disk (then kept in memory); null on a miss. */
+  async get(id: string): Promise<MessageMeta | null> {
+    const hit = this.lru.get(id);
+    if (hit) {
+      this.lru.delete(id);
+      this.lru.set(id, hit);
+      this.stats.memoryHits++;
+      return hit.meta;
+    }
+    const file = this.fileOf(id);
+    if (file !== null) {
+      const text = await readFile(file, 'utf8').catch(() => null);
+      const meta = text === null ? null : decode(text, id);
+      if (meta !== null && text !== null) {
+        this.stats.diskHits++;
+        this.remember(id, meta, text.length);
+        return meta;
+      }
+    }
+    this.stats.misses++;
+    return null;
+  }
+
+  /** Stores a freshly parsed entry in memory now and on disk in the background. */
+  put(id: string, meta: MessageMeta): void {
+    const text = JSON.stringify({ v: META_VERSION, id, meta } satisfies DiskEntry);
+    this.remember(id, meta, text.length);
+    const file = this.fileOf(id);
+    if (file === null) return;
+    const write = writeAtomically(file, text).catch(() => { this.stats.diskErrors++; });
+    this.pendingWrites.add(write);
+    void write.finally(() => this.pendingWrites.delete(write));
+  }
+
+  /** Waits for background disk writes. */
+  async flush(): Promise<void> {
+    while (this.pendingWrites.size > 0) await Promise.all([...this.pendingWrites]);
+  }
+
+  private remember(id: string, meta: MessageMeta, weight: number): void {
+    if (weight > this.maxBytes / 4) return; // one huge structure must not flush everything else
+    const old = this.lru.get(id);
+    if (old) { this.bytes -= old.weight; this.lru.delete(id); }
+    this.lru.set(id, { meta, weight });
+    this.bytes += weight;
+    while (this.lru.size > this.maxEntries || this.bytes > this.maxBytes) {
+      const oldest = this.lru.keys().next();
+      if (oldest.done) break;
+      this.bytes -= this.lru.get(oldest.value)!.weight;
+      this.lru.delete(oldest.value);
+    }
+  }
+}
+
+async function writeAtomically(file: string, text: string): Promise<void> {
+  const dir = join(file, '..');
+  await mkdir(dir, { recursive: true });
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(tmp, text, { mode: 0o600 });
+    await rename(tmp, file);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** A disk entry's meta when it is well-formed and for `id`; null otherwise. */
+function decode(text: string, id: string): MessageMeta | null {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof doc !== 'object' || doc === null) return null;
+  const e = doc as Partial<DiskEntry>;
+  if (e.v !== META_VERSION || e.id !== id || typeof e.meta !== 'object' || e.meta === null) return null;
+  const m = e.meta as Partial<MessageMeta>;
+  const ok = typeof m.envelope === 'object' && m.envelope !== null && typeof m.bodyStructure === 'object' && m.bodyStructure !== null
+    && typeof m.offsets === 'object' && m.offsets !== null && typeof m.offsets.end === 'number' && Array.isArray(m.offsets.children)
+    && typeof m.baseSubject === 'string' && Array.isArray(m.references) && (m.sentAtMs === null || typeof m.sentAtMs === 'number');
+  return ok ? (m as MessageMeta) : null;
+}

@@ -1,0 +1,93 @@
+// BODY[section] against real files: every section RFC 9051 section 6.4.5 lists for its
+// example message, HEADER.FIELDS (NOT) filtering, part 1 of a single-part message, and
+// parts that do not exist.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { testVolume, fixture, sec, sectionText, crlf } from './_test-helpers.ts';
+import type { Section } from '../proto/fetch-types.ts';
+
+const vol = await testVolume({ cacheDir: null });
+after(() => vol.cleanup());
+
+const file = await fixture('rfc9051-sections.eml');
+const path = await vol.write('rfc9051.eml', file);
+const meta = await vol.layer.meta(path, 'rfc9051');
+const text = file.toString('latin1');
+const get = (s: Section) => sectionText(vol.layer, path, meta, s);
+
+/** The text between two markers of the fixture (inclusive of `from`, exclusive of `to`). */
+function between(from: string, to: string): string {
+  const a = text.indexOf(from);
+  const b = text.indexOf(to, a);
+  assert.ok(a >= 0 && b > a, `${from} .. ${to} in fixture`);
+  return text.slice(a, b);
+}
+
+test('RFC 9051 6.4.5: HEADER and TEXT of the message', async () => {
+  assert.equal(await get(sec([], 'HEADER')), between('From: Outer Sender', 'preamble'));
+  assert.ok((await get(sec([], 'HEADER'))).endsWith('boundary="outer"\r\n\r\n'), 'the blank line is part of HEADER');
+  assert.equal(await get(sec([], 'TEXT')), text.slice(text.indexOf('preamble')));
+  assert.equal(await get(sec([])), text, 'BODY[] is the whole file');
+});
+
+test('RFC 9051 6.4.5: parts 1, 2 and 3 (message/rfc822) with 3.HEADER, 3.TEXT, 3.1, 3.2', async () => {
+  assert.equal(await get(sec([1])), 'PART-1 text/plain');
+  assert.equal(await get(sec([2])), 'UEFSVC0yIGFwcGxpY2F0aW9uL29jdGV0LXN0cmVhbQ==');
+  assert.equal(await get(sec([3])), between('From: Inner Three', '\r\n--outer\r\nContent-Type: multipart/mixed; boundary="four"'));
+  assert.equal(await get(sec([3], 'HEADER')), between('From: Inner Three', '--three\r\nContent-Type: text/plain'));
+  assert.equal(await get(sec([3], 'TEXT')), between('--three\r\nContent-Type: text/plain', '\r\n--outer\r\nContent-Type: multipart/mixed'));
+  assert.equal(await get(sec([3, 1])), 'PART-3.1 text/plain');
+  assert.equal(await get(sec([3, 2])), 'PART-3.2 application/octet-stream');
+  assert.equal(await get(sec([3], 'MIME')), 'Content-Type: message/rfc822\r\n\r\n');
+});
+
+test('RFC 9051 6.4.5: part 4 (multipart) with 4.1, 4.1.MIME, 4.2, 4.2.HEADER, 4.2.TEXT, 4.2.1, 4.2.2, 4.2.2.1, 4.2.2.2', async () => {
+  assert.equal(await get(sec([4])), between('--four\r\nContent-Type: image/gif', '\r\n--outer--'));
+  assert.equal(await get(sec([4, 1])), 'R0lGODlhAQABAAAAACw=');
+  assert.equal(await get(sec([4, 1], 'MIME')), 'Content-Type: image/gif\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename="a.gif"\r\n\r\n');
+  assert.equal(await get(sec([4, 2])), between('From: Inner Four', '\r\n--four--'));
+  assert.equal(await get(sec([4, 2], 'HEADER')), between('From: Inner Four', '--fourtwo\r\nContent-Type: text/plain'));
+  assert.equal(await get(sec([4, 2], 'TEXT')), between('--fourtwo\r\nContent-Type: text/plain', '\r\n--four--'));
+  assert.equal(await get(sec([4, 2, 1])), 'PART-4.2.1 text/plain');
+  assert.equal(await get(sec([4, 2, 2])), between('--alt\r\n', '\r\n--fourtwo--'));
+  assert.equal(await get(sec([4, 2, 2, 1])), 'PART-4.2.2.1 text/plain');
+  assert.equal(await get(sec([4, 2, 2, 2])), 'PART-4.2.2.2 text/richtext');
+  assert.equal(await get(sec([4, 2, 2, 2], 'MIME')), 'Content-Type: text/richtext\r\n\r\n');
+});
+
+test('parts that do not exist, and HEADER/TEXT of a part that is not a message, are empty', async () => {
+  for (const s of [sec([5]), sec([1, 1]), sec([0]), sec([4, 3]), sec([4, 2, 2, 3]), sec([1], 'HEADER'), sec([1], 'TEXT'), sec([4], 'HEADER.FIELDS', ['FROM']), sec([], 'MIME')]) {
+    assert.equal(await get(s), '', JSON.stringify(s));
+  }
+});
+
+test('HEADER.FIELDS keeps folded lines and the blank line; names match case-insensitively; NOT inverts', async () => {
+  const msg = crlf('From: a@example.org\nSubject: first line\n  second line\nX-Other: 1\nsubject: again\nTo: b@example.org\n\nbody\n');
+  const p = await vol.write('fields.eml', msg);
+  const m = await vol.layer.meta(p, 'fields');
+  assert.equal(await sectionText(vol.layer, p, m, sec([], 'HEADER.FIELDS', ['SUBJECT'])), crlf('Subject: first line\n  second line\nsubject: again\n\n'));
+  assert.equal(await sectionText(vol.layer, p, m, sec([], 'HEADER.FIELDS', ['to', 'FROM'])), crlf('From: a@example.org\nTo: b@example.org\n\n'));
+  assert.equal(await sectionText(vol.layer, p, m, sec([], 'HEADER.FIELDS.NOT', ['SUBJECT', 'X-OTHER'])), crlf('From: a@example.org\nTo: b@example.org\n\n'));
+  assert.equal(await sectionText(vol.layer, p, m, sec([], 'HEADER.FIELDS', ['X-MISSING'])), '\r\n', 'no match: only the blank line');
+  // Of an encapsulated message:
+  assert.equal(await get(sec([4, 2], 'HEADER.FIELDS', ['SUBJECT'])), 'Subject: part 4.2\r\n\r\n');
+});
+
+test('a single-part message: part 1 is its body, 1.MIME its header; part 2 does not exist', async () => {
+  const msg = crlf('Subject: plain\nContent-Type: text/plain\n\nhello\nworld\n');
+  const p = await vol.write('single.eml', msg);
+  const m = await vol.layer.meta(p, 'single');
+  assert.equal(await sectionText(vol.layer, p, m, sec([1])), 'hello\r\nworld\r\n');
+  assert.equal(await sectionText(vol.layer, p, m, sec([1], 'MIME')), crlf('Subject: plain\nContent-Type: text/plain\n\n'));
+  assert.equal(await sectionText(vol.layer, p, m, sec([2])), '');
+});
+
+test('a message/rfc822 whose body is a single part: n.1 is the encapsulated body', async () => {
+  const msg = crlf('Content-Type: multipart/mixed; boundary=x\n\n--x\nContent-Type: message/rfc822\n\nSubject: inner\n\ninner body\n--x--\n');
+  const p = await vol.write('inner-single.eml', msg);
+  const m = await vol.layer.meta(p, 'inner-single');
+  assert.equal(await sectionText(vol.layer, p, m, sec([1, 1])), 'inner body');
+  assert.equal(await sectionText(vol.layer, p, m, sec([1], 'TEXT')), 'inner body');
+  assert.equal(await sectionText(vol.layer, p, m, sec([1], 'HEADER')), 'Subject: inner\r\n\r\n');
+  assert.equal(await sectionText(vol.layer, p, m, sec([1, 2])), '');
+});
