@@ -1,0 +1,576 @@
+// The node daemon (`tandem node start`): every heartbeat interval it heartbeats to the
+// arbiter and the peers, renews its leases, runs its checks, builds the ClusterView,
+// decides, and executes the plan; every state change becomes an event. Keepalive and
+// execution are decoupled: a long start never delays a renewal, and every start is
+// re-checked against the lease at the moment it runs (executor).
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { ClusterConfig, GroupConfig, ResourceConfig } from '../model/config-schema.ts';
+import type { ActionResult, Plan } from '../model/action.ts';
+import type { ClusterView, Failure, ResourceState } from '../model/status.ts';
+import type { EventSink } from '../model/event.ts';
+import { configHash } from '../model/config-hash.ts';
+import { decide } from '../policy/decide.ts';
+import { summarizeCycle } from '../policy/summary.ts';
+import type { AgentContext, AgentFactory, StartEvent } from '../agents/agent.ts';
+import type { Arbiter, Clock } from '../arbiter/lease.ts';
+import { leaseMargin } from '../arbiter/factory.ts';
+import { deriveKeys, type ChannelKeys } from '../transport/auth.ts';
+import { HeartbeatChannel } from '../transport/channel.ts';
+import { isNewer, NO_OPERATOR_STATE, type NodeReport, type OperatorState } from '../transport/messages.ts';
+import { rpc, targetOf, type RpcResult } from '../transport/rpc.ts';
+import { Executor } from '../executor/executor.ts';
+import { logger, type Logger } from '../../lib/log.ts';
+import { EventLog, type EventInput } from './event-log.ts';
+import { LeaseKeeper } from './lease-keeper.ts';
+import { buildView, type PeerInput } from './view.ts';
+import { CheckRunner, commandCheck, linkCheck, pingCheck, tcpCheck, type CheckSpec } from './checks.ts';
+import { ServiceSupervisor } from './services.ts';
+import { GuardFeed } from './guard-feed.ts';
+import { sharedMonotonicMs, type GuardMessage } from './guard.ts';
+import { ChannelPeerFiles, type FileMessage } from './peer-files.ts';
+import { failoverTarget } from './operations.ts';
+
+const MAX_FAILURES_KEPT = 50;
+const MAX_RESULTS_KEPT = 20;
+
+export interface DaemonOptions {
+  readonly config: ClusterConfig;
+  readonly self: string;
+  readonly stateDir: string;
+  readonly arbiter: Arbiter;
+  readonly agentFor: AgentFactory;
+  readonly sinks?: readonly EventSink[];
+  /** Spawn the self-fencing guard (default true; a daemon without one takes no lease). */
+  readonly guard?: boolean;
+  readonly allowReboot?: boolean;
+  readonly clock?: Clock;
+}
+
+export class NodeDaemon {
+  readonly config: ClusterConfig;
+  readonly self: string;
+  readonly keys: ChannelKeys;
+  readonly hash: string;
+  readonly events: EventLog;
+  readonly channel: HeartbeatChannel;
+  readonly leases: LeaseKeeper;
+  readonly services: ServiceSupervisor;
+  readonly clock: Clock;
+  readonly guard: GuardFeed | null;
+  private readonly log: Logger;
+  private readonly executor: Executor;
+  private readonly checks: CheckRunner;
+  private readonly intervalMs: number;
+  private readonly marginMs: number;
+  private readonly startedAtMs: number;
+  private readonly resources = new Map<string, Record<string, ResourceState>>();
+  private readonly failures = new Map<string, Failure[]>();
+  private readonly lastResults = new Map<string, ActionResult[]>();
+  private readonly operator = new Map<string, OperatorState>();
+  private readonly startEvent = new Map<string, StartEvent>();
+  private readonly groupUp = new Map<string, boolean>();
+  private readonly wasReachable = new Map<string, boolean>();
+  private readonly hashWarned = new Set<string>();
+  private stopped = false;
+  private readonly maintenance = false;
+  private timer: NodeJS.Timeout | undefined;
+  private expectedAt = 0;
+  private ticking = false;
+  private cycle: Promise<void> | null = null;
+  private cycleAbort = new AbortController();
+  private shuttingDown = false;
+  private lastSummary = '';
+  readonly shutdown = new AbortController();
+
+  constructor(private readonly opts: DaemonOptions) {
+    this.config = opts.config;
+    this.self = opts.self;
+    this.clock = opts.clock ?? { now: () => performance.now() };
+    this.keys = deriveKeys(this.config.cluster.name, this.config.cluster.secret);
+    this.hash = configHash(this.config);
+    this.intervalMs = this.config.heartbeat.interval;
+    this.marginMs = leaseMargin(this.config);
+    this.startedAtMs = this.clock.now();
+    this.log = logger('node', { node: this.self });
+    this.events = new EventLog(opts.stateDir, this.config.cluster.name, this.self, opts.sinks ?? []);
+    this.channel = new HeartbeatChannel(this.config, this.self, this.keys, this.clock);
+    // Arbiter calls end well before the next renewal is due.
+    const callTimeout = Math.max(this.intervalMs, Math.floor((this.config.arbiter.leaseTtl - 2 * this.marginMs) / 2));
+    this.leases = new LeaseKeeper(opts.arbiter, this.self, this.clock, callTimeout);
+    this.services = new ServiceSupervisor({
+      event: (kind, level, svc, message, data) => this.emit({ kind, level, group: svc.group, ...(svc.resource ? { resource: svc.resource } : {}), message, data: { svc: svc.name, ...data } }),
+      exhausted: (svc, reason) => this.onServiceExhausted(svc.group, svc.onFail, reason),
+    });
+    this.guard = opts.guard === false ? null : new GuardFeed(opts.stateDir, (message, level) => this.emit({ kind: 'guard', level, message }));
+    this.checks = new CheckRunner(this.clock, (key, failing, detail) => this.onCheckChange(key, failing, detail));
+    this.executor = new Executor({
+      clock: this.clock,
+      groups: this.config.groups,
+      agentFor: opts.agentFor,
+      contextFor: (action, group, resource, signal) => this.contextFor(action.kind, action.kind === 'start' || action.kind === 'restart' ? action.epoch : 0, group, resource, signal),
+      validLeaseEpoch: (g) => this.leases.validEpoch(g),
+      runOther: (action, signal) => this.runOther(action, signal),
+    });
+    for (const g of this.config.groups) this.resources.set(g.name, {});
+    this.channel.onReport = (from, report) => this.mergeOperator(report.operator, from);
+    this.channel.onRefused = (from, reason) => this.log.warn({ from, reason }, 'heartbeat refused');
+  }
+
+  stateDirOf(group: string, resource: string): string {
+    return join(this.opts.stateDir, 'resources', group, resource);
+  }
+
+  async start(): Promise<void> {
+    await this.events.open();
+    await this.channel.open();
+    this.guard?.start();
+    this.emit({ kind: 'node.started', level: 'info', message: `node ${this.self} started (config ${this.hash.slice(0, 12)}, heartbeat ${this.intervalMs} ms, lease ttl ${this.config.arbiter.leaseTtl} ms, margin ${this.marginMs} ms)`, data: { configHash: this.hash, pid: process.pid, guardPid: this.guard?.pid ?? null } });
+    this.expectedAt = this.clock.now();
+    this.schedule(0);
+  }
+
+  /** Graceful stop: stop every resource held here, release the leases, dismiss the guard. */
+  async stop(reason = 'shutdown'): Promise<void> {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.cycleAbort.abort();
+    await this.cycle?.catch(() => undefined);
+    this.emit({ kind: 'node.stopping', level: 'info', message: `node ${this.self} stopping (${reason}): stopping its resources and releasing its leases` });
+    const stops: Plan = { actions: this.config.groups.flatMap((g) => [...g.resources].reverse()
+      .filter((r) => ['running', 'failed'].includes(this.resources.get(g.name)?.[r.name] ?? 'unknown'))
+      .map((r) => ({ kind: 'stop' as const, group: g.name, resource: r.name, node: this.self, timeoutMs: r.timeouts.stop }))), reasons: [] };
+    for (const a of stops.actions) this.apply(await this.executor.runOne(a, new AbortController().signal));
+    await this.services.killAll();
+    await this.leases.releaseAll();
+    this.shutdown.abort();
+    this.channel.close();
+    this.emit({ kind: 'node.stopped', level: 'info', message: `node ${this.self} stopped` });
+    await this.guard?.bye();
+    await this.events.flush();
+  }
+
+  // ---- the loop -------------------------------------------------------------------------
+
+  private schedule(delay: number): void {
+    this.expectedAt = this.clock.now() + delay;
+    this.timer = setTimeout(() => void this.tick(), delay);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.shuttingDown) return;
+    const now = this.clock.now();
+    const lateBy = now - this.expectedAt;
+    this.schedule(this.intervalMs);
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      if (lateBy > this.marginMs) {
+        // We were paused (SIGSTOP, a stall): before anything else, judge every lease again.
+        this.emit({ kind: 'node.paused', level: 'warning', message: `loop woke ${Math.round(lateBy)} ms late: re-checking every lease before any action`, data: { lateMs: Math.round(lateBy) } });
+        this.cycleAbort.abort();
+      }
+      this.recordLeaseChanges(this.leases.dropInvalid());
+      this.feedGuard();
+      this.channel.send(this.report());
+      await Promise.all([
+        this.opts.arbiter.heartbeat(this.self, AbortSignal.timeout(this.config.arbiter.leaseTtl)).catch(() => undefined),
+        this.leases.renewAll().then((c) => this.recordLeaseChanges(c)),
+      ]);
+      this.recordLeaseChanges(this.leases.dropInvalid());
+      this.feedGuard();
+      this.observePeers();
+      await this.leases.refreshHolders(this.config.groups.map((g) => g.name));
+      this.checks.sync(this.checkSpecs());
+      this.checks.tick();
+      if (!this.cycle && (this.guard === null || this.guard.alive)) {
+        this.cycleAbort = new AbortController();
+        this.cycle = this.runCycle(this.cycleAbort.signal).catch((err: unknown) => {
+          this.emit({ kind: 'node.error', level: 'error', message: `cycle failed: ${(err as Error).message}` });
+        }).finally(() => { this.cycle = null; });
+      }
+    } catch (err) {
+      this.emit({ kind: 'node.error', level: 'error', message: `tick failed: ${(err as Error).message}` });
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  view(): ClusterView {
+    const peers = new Map<string, PeerInput>();
+    for (const p of this.channel.peers.values()) {
+      peers.set(p.name, { reachable: this.channel.isReachable(p.name, this.config.heartbeat.timeout), upSinceMs: p.upSinceMs, receivedAtMs: p.lastSeenMs, report: p.report });
+    }
+    return buildView({
+      config: this.config, self: this.self, configHash: this.hash, nowMs: this.clock.now(), nowWall: Date.now(),
+      me: { upSinceMs: this.startedAtMs, stopped: this.stopped, maintenance: this.maintenance, failingMonitors: this.failingNodeMonitors(),
+        resources: this.resources, failures: this.failures, lastResults: this.lastResults },
+      peers,
+      lease: (g) => this.leases.status(g),
+      operator: (g) => this.operatorOf(g),
+    });
+  }
+
+  private async runCycle(signal: AbortSignal): Promise<void> {
+    const view = this.view();
+    const plan = decide(view);
+    const summary = summarizeCycle(view, plan);
+    if (summary !== this.lastSummary) {
+      this.lastSummary = summary;
+      this.log.info({ cycle: summary }, 'cycle');
+    }
+    if (plan.actions.length === 0) return;
+    this.emit({ kind: 'plan', level: 'info', message: plan.reasons.join('; ') || summary, data: { actions: plan.actions.length } });
+    await this.executor.run(plan, signal, (r) => this.apply(r));
+  }
+
+  // ---- applying results -----------------------------------------------------------------
+
+  private apply(r: ActionResult): void {
+    const a = r.action;
+    if (a.kind === 'probe' || a.kind === 'start' || a.kind === 'stop' || a.kind === 'restart') {
+      const list = [...(this.lastResults.get(a.group) ?? []), r].slice(-MAX_RESULTS_KEPT);
+      this.lastResults.set(a.group, list);
+      const states = this.resources.get(a.group) ?? {};
+      this.resources.set(a.group, states);
+      const ok = r.exec === 'done' && r.rc === 0;
+      const base = { group: a.group, resource: a.resource, data: { exec: r.exec, rc: r.rc, ...(a.kind === 'start' || a.kind === 'restart' ? { epoch: a.epoch } : {}) } };
+      if (a.kind === 'probe') {
+        const observed = r.observed ?? 'failed';
+        if (states[a.resource] !== observed) this.emit({ ...base, kind: 'resource.probed', level: observed === 'failed' ? 'warning' : 'info', message: `${a.group}/${a.resource} is ${observed} here (${r.reason})` });
+        states[a.resource] = observed;
+      } else if (r.exec === 'cancelled' && a.kind !== 'stop') {
+        this.emit({ ...base, kind: 'resource.start-refused', level: 'warning', message: `${a.kind} of ${a.group}/${a.resource}: ${r.reason}` });
+      } else if (ok) {
+        states[a.resource] = a.kind === 'stop' ? 'stopped' : 'running';
+        const verb = a.kind === 'stop' ? 'stopped' : a.kind === 'restart' ? 'restarted' : 'started';
+        this.emit({ ...base, kind: `resource.${verb}`, level: 'info', message: `${a.group}/${a.resource} ${verb} (${r.reason})` });
+        if (a.kind === 'stop') void this.services.killGroup(a.group, a.resource);
+      } else {
+        states[a.resource] = 'failed';
+        this.addFailure(a.group, { node: this.self, resource: a.resource, monitor: null, atMs: r.atMs });
+        this.emit({ ...base, kind: 'resource.failed', level: 'error', message: `${a.kind} of ${a.group}/${a.resource} failed: ${r.exec}, rc ${r.rc}: ${r.reason}` });
+      }
+      this.noteGroupState(a.group);
+    }
+  }
+
+  /** Emits group.started / group.stopped when the group as a whole changes state here. */
+  private noteGroupState(group: string): void {
+    const g = this.groupConfig(group);
+    if (!g) return;
+    const states = this.resources.get(group) ?? {};
+    const allRunning = g.resources.length > 0 && g.resources.every((r) => states[r.name] === 'running');
+    const noneRunning = g.resources.every((r) => states[r.name] !== 'running' && states[r.name] !== 'failed');
+    const was = this.groupUp.get(group) ?? false;
+    if (allRunning && !was) {
+      this.groupUp.set(group, true);
+      const event = this.startEvent.get(group) ?? 'START';
+      const epoch = this.leases.validEpoch(group);
+      this.emit({ kind: event === 'FAILOVER' ? 'group.failover' : 'group.started', level: 'info', group, message: `group ${group} is running on ${this.self} (epoch ${epoch ?? '?'}, ${event})`, data: { epoch, event } });
+    } else if (noneRunning && was) {
+      this.groupUp.set(group, false);
+      void this.services.killGroup(group);
+      this.emit({ kind: 'group.stopped', level: 'info', group, message: `group ${group} is stopped on ${this.self}` });
+    }
+  }
+
+  private addFailure(group: string, f: Failure): void {
+    this.failures.set(group, [...(this.failures.get(group) ?? []), f].slice(-MAX_FAILURES_KEPT));
+  }
+
+  private async runOther(action: Exclude<ActionResult['action'], { kind: 'probe' | 'start' | 'stop' | 'restart' }>, signal: AbortSignal): Promise<ActionResult> {
+    const done = (rc: number, reason: string): ActionResult => ({ action, exec: 'done', rc, reason, atMs: this.clock.now() });
+    switch (action.kind) {
+      case 'acquire-lease': {
+        const r = await this.leases.acquire(action.group, signal);
+        if (!r.ok) return done(1, `lease not acquired: ${r.reason}`);
+        const event: StartEvent = r.from && r.from !== this.self ? 'FAILOVER' : 'START';
+        this.startEvent.set(action.group, event);
+        this.emit({ kind: 'lease.acquired', level: 'info', group: action.group, message: `lease of ${action.group} acquired by ${this.self} (epoch ${r.epoch}${r.from ? `, previously ${r.from}` : ''})`, data: { epoch: r.epoch, event } });
+        this.feedGuard();
+        return done(0, `acquired epoch ${r.epoch}`);
+      }
+      case 'release-lease': {
+        const ok = await this.leases.release(action.group, action.epoch);
+        this.emit({ kind: 'lease.released', level: 'info', group: action.group, message: `lease of ${action.group} (epoch ${action.epoch}) released by ${this.self}`, data: { epoch: action.epoch } });
+        this.feedGuard();
+        return done(0, ok ? 'released' : 'not held any more');
+      }
+      case 'clear-move-request': {
+        const op = this.operatorOf(action.group);
+        this.setOperator(action.group, { ...op, moveTo: null, moveAtWall: null });
+        return done(0, 'move request cleared');
+      }
+      case 'stop-node':
+        this.stopped = true;
+        this.emit({ kind: 'node.stop-node', level: 'error', message: `cluster service stopped on ${this.self}: ${action.reason}` });
+        return done(0, 'cluster service stopped');
+      case 'reboot':
+        this.stopped = true;
+        this.emit({ kind: 'node.reboot', level: 'error', message: `reboot requested on ${this.self}: ${action.reason}${this.opts.allowReboot ? '' : ' (not performed: start the node with --allow-reboot; the cluster service is stopped instead)'}` });
+        if (this.opts.allowReboot) {
+          const { spawn } = await import('node:child_process');
+          spawn('systemctl', ['reboot'], { stdio: 'ignore', detached: true }).unref();
+        }
+        return done(0, 'reboot');
+    }
+  }
+
+  private recordLeaseChanges(changes: readonly { group: string; kind: string; epoch: number; reason: string }[]): void {
+    for (const c of changes) {
+      const level = c.kind === 'lost' ? 'error' : 'warning';
+      this.emit({ kind: `lease.${c.kind}`, level, group: c.group, message: `lease of ${c.group} (epoch ${c.epoch}) ${c.kind} on ${this.self}: ${c.reason}`, data: { epoch: c.epoch } });
+      if (c.kind === 'lost') this.cycleAbort.abort();
+    }
+  }
+
+  // ---- agents ---------------------------------------------------------------------------
+
+  private contextFor(kind: string, epoch: number, group: GroupConfig, resource: ResourceConfig, signal: AbortSignal): AgentContext {
+    const priority = group.nodes.indexOf(this.self) + 1;
+    const volumeFailed = group.resources.some((r) => r.type === 'volume' && this.resources.get(group.name)?.[r.name] === 'failed');
+    return {
+      cluster: this.config.cluster.name,
+      node: this.self,
+      group,
+      resource,
+      epoch,
+      event: kind === 'restart' ? 'RECOVER' : (this.startEvent.get(group.name) ?? 'START'),
+      server: priority === 1 ? 'HOME' : 'OTHER',
+      priority: priority > 0 ? priority : group.nodes.length + 1,
+      disk: volumeFailed ? 'FAILURE' : 'SUCCESS',
+      stateDir: this.stateDirOf(group.name, resource.name),
+      log: (line) => this.emit({ kind: 'script.output', level: 'info', group: group.name, resource: resource.name, message: line.slice(0, 2_000) }),
+      signal,
+      peers: new ChannelPeerFiles(this.config, this.self, (n) => this.channel.isReachable(n, this.config.heartbeat.timeout),
+        async (node, msg, sig) => {
+          const r = await this.call(node, 'POST', '/peer/file', msg, 30_000, sig);
+          return r.ok ? { ok: true, reason: 'written' } : { ok: false, reason: r.reason };
+        }),
+    };
+  }
+
+  // ---- checks ---------------------------------------------------------------------------
+
+  private checkSpecs(): CheckSpec[] {
+    const specs: CheckSpec[] = [];
+    for (const m of this.config.nodeMonitors) {
+      specs.push({ key: `n:${m.name}`, intervalMs: m.interval, timeoutMs: m.timeout, rise: m.rise, fall: m.fall,
+        run: m.kind === 'ping' ? pingCheck(m.targets, m.timeout) : linkCheck(m.interface) });
+    }
+    for (const g of this.config.groups) {
+      if (this.leases.validEpoch(g.name) === null) continue;
+      const op = this.operatorOf(g.name);
+      for (const r of g.resources) {
+        if (this.resources.get(g.name)?.[r.name] !== 'running' || op.suspended.includes(r.name)) continue;
+        for (const m of r.monitors) {
+          const run = m.kind === 'tcp' ? tcpCheck(m.host, m.port)
+            : m.kind === 'command' ? commandCheck(m.command)
+              : m.kind === 'ping' ? pingCheck(m.targets, m.timeout)
+                : async (signal: AbortSignal) => {
+                  const out = await this.opts.agentFor(r).monitor(this.contextFor('monitor', 0, g, r, signal));
+                  return { ok: out.rc === 0, detail: out.reason };
+                };
+          specs.push({ key: `r:${g.name}/${r.name}/${m.name}`, intervalMs: m.interval, timeoutMs: m.timeout, rise: m.rise, fall: m.fall, run });
+        }
+      }
+    }
+    return specs;
+  }
+
+  private failingNodeMonitors(): string[] {
+    return this.config.nodeMonitors.filter((m) => this.checks.failing(`n:${m.name}`)).map((m) => m.name);
+  }
+
+  private onCheckChange(key: string, failing: boolean, detail: string): void {
+    if (key.startsWith('n:')) {
+      this.emit({ kind: failing ? 'monitor.fell' : 'monitor.rose', level: failing ? 'error' : 'info', message: `node monitor ${key.slice(2)} on ${this.self}: ${detail}` });
+      return;
+    }
+    const [group, resource, monitor] = key.slice(2).split('/') as [string, string, string];
+    this.emit({ kind: failing ? 'monitor.fell' : 'monitor.rose', level: failing ? 'error' : 'info', group, resource, message: `monitor ${monitor} of ${group}/${resource} on ${this.self}: ${detail}`, data: { monitor } });
+    if (!failing || this.operatorOf(group).suspended.includes(resource)) return;
+    const states = this.resources.get(group);
+    if (states && states[resource] === 'running') {
+      states[resource] = 'failed';
+      this.addFailure(group, { node: this.self, resource, monitor, atMs: this.clock.now() });
+    }
+  }
+
+  // ---- peers and operator state ---------------------------------------------------------
+
+  private report(): NodeReport {
+    const now = this.clock.now();
+    const groups: Record<string, NodeReport['groups'][string]> = {};
+    for (const g of this.config.groups) {
+      groups[g.name] = {
+        resources: { ...this.resources.get(g.name) },
+        failures: (this.failures.get(g.name) ?? []).slice(-20).map((f) => ({ resource: f.resource, monitor: f.monitor, ageMs: Math.max(0, Math.round(now - f.atMs)) })),
+      };
+    }
+    const operator: Record<string, OperatorState> = {};
+    for (const [g, op] of this.operator) operator[g] = op;
+    const hears = [...this.channel.peers.keys()].filter((p) => this.channel.isReachable(p, this.config.heartbeat.timeout));
+    return { configHash: this.hash, stopped: this.stopped, maintenance: this.maintenance, failingMonitors: this.failingNodeMonitors(), hears, groups, operator };
+  }
+
+  private observePeers(): void {
+    const before = new Map(this.wasReachable);
+    this.channel.refresh(this.config.heartbeat.timeout, this.wasReachable);
+    for (const [name, now] of this.wasReachable) {
+      const was = before.get(name) ?? false;
+      if (now && !was) this.emit({ kind: 'node.joined', level: 'info', subject: name, message: `node ${name} is reachable` });
+      if (!now && was) this.emit({ kind: 'node.lost', level: 'warning', subject: name, message: `node ${name} is unreachable (no heartbeat for ${this.config.heartbeat.timeout} ms)` });
+      const rep = this.channel.peers.get(name)?.report;
+      if (now && rep && rep.configHash !== this.hash && !this.hashWarned.has(name)) {
+        this.hashWarned.add(name);
+        this.emit({ kind: 'config.mismatch', level: 'error', subject: name, message: `node ${name}'s configuration differs from ours (${rep.configHash.slice(0, 12)} vs ${this.hash.slice(0, 12)}): it may not run groups; see tandem status` });
+      } else if (rep && rep.configHash === this.hash) this.hashWarned.delete(name);
+    }
+  }
+
+  operatorOf(group: string): OperatorState {
+    return this.operator.get(group) ?? NO_OPERATOR_STATE;
+  }
+
+  /** Records an operator change and pushes it to every reachable peer at once (gossip covers the rest). */
+  setOperator(group: string, next: Omit<OperatorState, 'version'>): OperatorState {
+    const prev = this.operatorOf(group);
+    const state: OperatorState = { ...next, version: { wall: Math.max(Date.now(), prev.version.wall + 1), node: this.self } };
+    this.operator.set(group, state);
+    for (const p of this.channel.peers.keys()) {
+      if (this.channel.isReachable(p, this.config.heartbeat.timeout)) void this.call(p, 'POST', '/peer/operator', { group, state }, 2_000);
+    }
+    return state;
+  }
+
+  mergeOperator(states: Readonly<Record<string, OperatorState>> | undefined, from: string): void {
+    if (!states || typeof states !== 'object') return;
+    for (const [g, s] of Object.entries(states)) {
+      if (!this.groupConfig(g) || typeof s?.version?.wall !== 'number') continue;
+      const cur = this.operatorOf(g);
+      if (isNewer(s, cur)) {
+        this.operator.set(g, s);
+        if (s.version.node !== this.self && (s.request !== cur.request || s.moveTo !== cur.moveTo || s.suspended.join() !== cur.suspended.join())) {
+          this.emit({ kind: 'group.request', level: 'info', group: g, message: `operator request for ${g} from ${s.version.node} (via ${from}): ${describeOperator(s)}` });
+        }
+      }
+    }
+  }
+
+  groupConfig(name: string): GroupConfig | undefined {
+    return this.config.groups.find((g) => g.name === name);
+  }
+
+  /** A signed RPC to a peer, at the address its heartbeats come from. */
+  call<T>(node: string, method: 'GET' | 'POST', path: string, body: unknown, timeoutMs: number, signal?: AbortSignal): Promise<RpcResult<T>> {
+    const target = targetOf(this.config, node, this.channel.peers.get(node)?.address);
+    if (!target) return Promise.resolve({ ok: false, status: 0, reason: `unknown node ${node}` });
+    return rpc<T>(this.keys, this.self, target, method, path, body, timeoutMs, signal);
+  }
+
+  emit(input: EventInput): void {
+    const e = this.events.emit(input);
+    this.log[e.level === 'error' ? 'error' : e.level === 'warning' ? 'warn' : 'info']({ event: e.kind, group: e.group, resource: e.resource, seq: e.seq }, e.message);
+  }
+
+  // ---- operator actions used by the API -------------------------------------------------
+
+  isStopped(): boolean { return this.stopped; }
+
+  setStopped(stopped: boolean, why: string): void {
+    if (this.stopped === stopped) return;
+    this.stopped = stopped;
+    this.emit({ kind: stopped ? 'node.cluster-stopped' : 'node.cluster-started', level: 'info', message: `cluster service on ${this.self} ${stopped ? 'stopped: it takes no groups and hands its groups over' : 'started: it takes groups again'} (${why})` });
+  }
+
+  private onServiceExhausted(group: string, onFail: 'failover' | 'stop-node' | 'none', reason: string): void {
+    if (onFail === 'stop-node') return this.setStopped(true, reason);
+    if (onFail === 'failover') {
+      const to = failoverTarget(this, group);
+      if (!to.ok) {
+        this.emit({ kind: 'group.failover-refused', level: 'error', group, message: `${reason}; no failover: ${to.reason}` });
+        return;
+      }
+      this.setOperator(group, { ...this.operatorOf(group), moveTo: to.node, moveAtWall: Date.now() });
+      this.emit({ kind: 'group.failover-requested', level: 'warning', group, message: `${reason}; group ${group} fails over to ${to.node}` });
+    }
+  }
+
+  /** What the guard must stop if we die: everything of the groups we hold (or held and may still run). */
+  private feedGuard(): void {
+    if (!this.guard) return;
+    const deadline = this.leases.earliestDeadline();
+    const vips: { address: string; prefix: number; interface?: string }[] = [];
+    const volumes: { path: string; device?: string }[] = [];
+    const pidDirs: string[] = [];
+    for (const g of this.config.groups) {
+      const states = this.resources.get(g.name) ?? {};
+      for (const r of g.resources) {
+        const st = states[r.name];
+        if (st !== 'running' && st !== 'failed') continue;
+        pidDirs.push(this.stateDirOf(g.name, r.name));
+        if (r.type === 'vip') vips.push({ address: r.params.address, prefix: r.params.prefix, ...(r.params.interface ? { interface: r.params.interface } : {}) });
+        if (r.type === 'volume') volumes.push({ path: r.params.path, ...(r.params.device ? { device: r.params.device } : {}) });
+      }
+    }
+    // The guard's clock is CLOCK_MONOTONIC; ours is performance.now(): translate the deadline.
+    const offset = sharedMonotonicMs() - this.clock.now();
+    const msg: GuardMessage = { t: 'state', deadline: deadline === null ? null : Math.floor(deadline + offset), pgids: this.services.pgids(), pidDirs, vips, volumes };
+    this.guard.send(msg);
+  }
+
+  status(): Record<string, unknown> {
+    const view = this.view();
+    const now = this.clock.now();
+    return {
+      cluster: this.config.cluster.name,
+      node: this.self,
+      configHash: this.hash,
+      stopped: this.stopped,
+      maintenance: this.maintenance,
+      guardPid: this.guard?.pid ?? null,
+      pid: process.pid,
+      summary: this.lastSummary,
+      channel: this.channel.stats,
+      nodes: this.config.nodes.map((n) => {
+        const s = view.nodes[n.name]!;
+        const p = this.channel.peers.get(n.name);
+        return { ...s, self: n.name === this.self, lastSeenAgoMs: p?.lastSeenMs != null ? Math.round(now - p.lastSeenMs) : null, addresses: n.addresses };
+      }),
+      groups: this.config.groups.map((g) => {
+        const st = view.groups[g.name]!;
+        const op = this.operatorOf(g.name);
+        return {
+          name: g.name, nodes: g.nodes, holder: st.lease.holder, epoch: st.lease.epoch,
+          validForMs: st.lease.validUntilMs !== null ? Math.round(st.lease.validUntilMs - now) : null,
+          request: op.request, moveTo: op.moveTo, suspended: op.suspended,
+          resources: st.resources,
+          failures: st.failures.slice(-10).map((f) => ({ ...f, agoMs: Math.round(now - f.atMs) })),
+          lastResults: st.lastResults.slice(-5).map((r) => ({ action: r.action, exec: r.exec, rc: r.rc, reason: r.reason, agoMs: Math.round(now - r.atMs) })),
+          monitors: g.resources.flatMap((r) => r.monitors.map((m) => ({ resource: r.name, name: m.name, kind: m.kind,
+            failing: this.checks.failing(`r:${g.name}/${r.name}/${m.name}`), suspended: op.suspended.includes(r.name) }))),
+        };
+      }),
+      nodeMonitors: this.config.nodeMonitors.map((m) => ({ name: m.name, kind: m.kind, failing: this.checks.failing(`n:${m.name}`) })),
+      services: this.services.list(),
+    };
+  }
+
+  receiveBroadcast(text: string, from: string): void {
+    this.emit({ kind: 'broadcast', level: 'warning', message: text, data: { from } });
+  }
+
+  fileMessageOk(msg: unknown): msg is FileMessage {
+    return typeof msg === 'object' && msg !== null && typeof (msg as FileMessage).path === 'string';
+  }
+}
+
+export function describeOperator(s: OperatorState): string {
+  const parts = [`request ${s.request}`];
+  if (s.moveTo) parts.push(`move to ${s.moveTo}`);
+  if (s.suspended.length > 0) parts.push(`monitors suspended: ${s.suspended.join(', ')}`);
+  return parts.join(', ');
+}
