@@ -158,15 +158,21 @@ export function registerUserCommands(mail: Command): void {
     .option('--quota <size>', 'new quota: 500M, 2G, 1048576, 0 or unlimited')
     .addOption(new Option('--enable', 'allow logins and mail delivery again').conflicts('disable'))
     .addOption(new Option('--disable', 'refuse logins and reject mail to the account (nothing is deleted)'))
-    .action(action(async (address: string, opts: SetOpts) => withAccounts(opts.data, ({ directory }) => {
+    .option('--home <system>', 'member system holding the mailbox (account replication, docs/replication.md); "local" for this system')
+    .action(action(async (address: string, opts: SetOpts & { home?: string }) => withAccounts(opts.data, ({ directory, settings }) => {
       const u = requireUser(directory, address);
+      const home = opts.home === undefined ? undefined : opts.home === 'local' || opts.home === settings.accounts.system ? null : opts.home;
+      if (home && !(home in settings.accounts.members)) {
+        process.stderr.write(`tandem: warning: "${home}" is not in accounts.members of this volume; mail for ${u.address} will wait in the queue until it is\n`);
+      }
       const changes = {
         displayName: opts.name !== undefined ? checkName(opts.name) : undefined,
         quotaBytes: opts.quota !== undefined ? parseSize(opts.quota) : undefined,
         enabled: opts.enable ? true : opts.disable ? false : undefined,
+        home,
       };
-      if (Object.values(changes).every((v) => v === undefined)) throw new CliError('nothing to change: give --name, --quota, --enable or --disable');
+      if (Object.values(changes).every((v) => v === undefined)) throw new CliError('nothing to change: give --name, --quota, --enable, --disable or --home');
       const after = directory.updateUser(u.address, changes);
-      done(`updated user ${after.address}: name "${after.displayName}", quota ${formatQuota(after.quotaBytes)}, ${after.enabled ? 'enabled' : 'disabled'}`);
+      done(`updated user ${after.address}: name "${after.displayName}", quota ${formatQuota(after.quotaBytes)}, ${after.enabled ? 'enabled' : 'disabled'}${after.home ? `, mailbox on ${after.home}` : ''}`);
     })));
 }

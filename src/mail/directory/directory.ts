@@ -62,7 +62,11 @@ function notFound(what: string, name: string): TandemError {
 }
 
 export interface AddUserInput { address: string; password: string; displayName?: string; quotaBytes?: number; enabled?: boolean }
-export interface UpdateUserInput { displayName?: string; quotaBytes?: number; enabled?: boolean }
+export interface UpdateUserInput {
+  displayName?: string; quotaBytes?: number; enabled?: boolean;
+  /** Member system holding the mailbox (S7); null: this system. */
+  home?: string | null;
+}
 
 export class Directory {
   private readonly db: Database;
@@ -221,10 +225,14 @@ export class Directory {
     if (changes.quotaBytes !== undefined && (!Number.isInteger(changes.quotaBytes) || changes.quotaBytes < 0)) {
       throw new TandemError('MAIL_ERR_INVALID', 'invalid', `quota must be a whole number of bytes >= 0, got ${changes.quotaBytes}`);
     }
-    this.sql('UPDATE users SET display_name = ?, quota_bytes = ?, enabled = ?, updated_at = ? WHERE address = ?').run(
+    if (changes.home !== undefined && changes.home !== null && !/^[a-z0-9][a-z0-9-]{0,62}$/.test(changes.home)) {
+      throw new TandemError('MAIL_ERR_INVALID', 'invalid', `home system "${changes.home}" must be 1-63 lower-case letters, digits or -`);
+    }
+    this.sql('UPDATE users SET display_name = ?, quota_bytes = ?, enabled = ?, home = ?, updated_at = ? WHERE address = ?').run(
       changes.displayName ?? user.displayName,
       changes.quotaBytes ?? user.quotaBytes,
       (changes.enabled ?? user.enabled) ? 1 : 0,
+      changes.home !== undefined ? changes.home : user.home ?? null,
       Date.now(),
       user.address,
     );

@@ -30,7 +30,8 @@ export type DeliveryResult =
 /** Local delivery writes to our own disk; two minutes is far beyond a healthy fsync. */
 const LOCAL_TIMEOUT_MS = 120_000;
 
-interface Group { label: string; local: boolean; domain: string; recipients: string[] }
+/** `member`: the recipients' mailboxes are on that member system (accounts replication, S7). */
+interface Group { label: string; local: boolean; domain: string; recipients: string[]; member?: string }
 type GroupResult = Map<string, { outcome: AttemptOutcome; mta?: string }>;
 
 function groupRecipients(ctx: MailContext, recipients: string[], viaSmarthost: boolean): Group[] {
@@ -38,12 +39,32 @@ function groupRecipients(ctx: MailContext, recipients: string[], viaSmarthost: b
   for (const rcpt of recipients) {
     const domain = parseAddress(rcpt)?.domain ?? rcpt.slice(rcpt.lastIndexOf('@') + 1).toLowerCase();
     const local = ctx.directory.isLocalDomain(domain);
+    const home = local ? homeOf(ctx, rcpt) : null;
+    if (home) {
+      const g = groups.get(`member:${home}`) ?? { label: `member system ${home}`, local: false, domain, recipients: [], member: home };
+      g.recipients.push(rcpt);
+      groups.set(`member:${home}`, g);
+      continue;
+    }
     const key = local ? 'local' : viaSmarthost ? 'smarthost' : `domain:${domain}`;
     const g = groups.get(key) ?? { label: local ? 'local' : viaSmarthost ? 'smarthost' : domain, local, domain, recipients: [] };
     g.recipients.push(rcpt);
     groups.set(key, g);
   }
   return [...groups.values()];
+}
+
+/** The member system holding `rcpt`'s mailbox when it is not this one. */
+function homeOf(ctx: MailContext, rcpt: string): string | null {
+  const r = ctx.directory.resolve(rcpt);
+  return r?.kind === 'user' && r.user.home ? r.user.home : null;
+}
+
+/** Where mail for member system `name` goes; a missing entry is the operator's to fix, so it is retried. */
+function memberRoute(ctx: MailContext, name: string): Route {
+  const m = ctx.settings.accounts.members[name];
+  if (!m) return { kind: 'fail', outcome: { kind: 'network', error: `no accounts.members entry for member system "${name}" (add its host to cfg/mail.yaml)` } };
+  return { kind: 'targets', targets: [{ host: m.host, port: m.port, secure: false, requireTls: false, verifyCert: false }] };
 }
 
 async function deliverLocalGroup(ctx: MailContext, deps: DeliveryDeps, entry: QueueEntry, g: Group, data: Buffer): Promise<GroupResult> {
@@ -69,13 +90,14 @@ async function deliverRemoteGroup(ctx: MailContext, deps: DeliveryDeps, entry: Q
   const out: GroupResult = new Map();
   let smarthost;
   try {
-    smarthost = await smarthostTarget(ctx);
+    smarthost = g.member ? null : await smarthostTarget(ctx);
   } catch (err) {
     // A missing password file is the operator's to fix: retry, as for a refused login.
     for (const rcpt of g.recipients) out.set(rcpt, { outcome: { kind: 'network', error: `smarthost credentials unreadable: ${(err as Error).message}` } });
     return out;
   }
-  const route: Route = smarthost ? { kind: 'targets', targets: [smarthost] } : await routeByMx(g.domain, deps.resolveMx, q.remotePort);
+  const route: Route = g.member ? memberRoute(ctx, g.member)
+    : smarthost ? { kind: 'targets', targets: [smarthost] } : await routeByMx(g.domain, deps.resolveMx, q.remotePort);
   if (route.kind === 'fail') {
     for (const rcpt of g.recipients) out.set(rcpt, { outcome: route.outcome });
     return out;

@@ -18,6 +18,8 @@ const add = (r: Recipient) => { DIRECTORY[r.address] = r; };
 add({ kind: 'user', address: 'alice@d.test', user: user('alice@d.test') });
 add({ kind: 'user', address: 'bob@d.test', user: user('bob@d.test') });
 add({ kind: 'user', address: 'carol@d.test', user: user('carol@d.test', false) });
+add({ kind: 'user', address: 'osaka@d.test', user: { ...user('osaka@d.test'), home: 'osaka' } });
+add({ kind: 'alias', address: 'both@d.test', alias: { address: 'both@d.test', targets: ['alice@d.test', 'osaka@d.test'] } });
 add({ kind: 'alias', address: 'info@d.test', alias: { address: 'info@d.test', targets: ['alice@d.test', 'bob@d.test'] } });
 add({ kind: 'alias', address: 'fwd@d.test', alias: { address: 'fwd@d.test', targets: ['alice@d.test', 'x@remote.test'] } });
 add({ kind: 'alias', address: 'nested@d.test', alias: { address: 'nested@d.test', targets: ['info@d.test'] } });
@@ -49,6 +51,8 @@ interface Case { name: string; rcpt: string[]; sender?: string; mailboxes?: stri
 
 const CASES: Case[] = [
   { name: 'a user is one mailbox', rcpt: ['alice@d.test'], mailboxes: [['alice@d.test']] },
+  { name: 'a user homed on another member system is queued for it (S7)', rcpt: ['osaka@d.test'], remotes: [['osaka@d.test']] },
+  { name: 'an alias reaching a local and a member-homed user splits them', rcpt: ['both@d.test'], mailboxes: [['alice@d.test']], remotes: [['osaka@d.test']] },
   { name: 'an alias fans out to its targets', rcpt: ['info@d.test'], mailboxes: [['alice@d.test', 'bob@d.test']] },
   { name: 'an alias with an external target queues it with the original sender', rcpt: ['fwd@d.test'], mailboxes: [['alice@d.test']], remotes: [['x@remote.test']] },
   { name: 'nested aliases expand recursively', rcpt: ['nested@d.test'], mailboxes: [['alice@d.test', 'bob@d.test']] },

@@ -115,6 +115,13 @@ export function expandRecipients(recipients: readonly string[], opts: ExpandOpti
     switch (r.kind) {
       case 'user': {
         if (!r.user.enabled) return REPLIES.disabledUser(r.address);
+        // A user whose mailbox lives on another member system (S7) is sent there through
+        // the queue, which routes it to that system (accounts.members).
+        if (r.user.home) {
+          if (!group.remotes.some((x) => x.address === r.user.address)) group.remotes.push({ address: r.user.address, origins: [origin] });
+          else group.remotes.find((x) => x.address === r.user.address)!.origins.push(origin);
+          return 1;
+        }
         const existing = group.mailboxes.find((m) => m.user.address === r.user.address);
         if (existing) { if (!existing.origins.includes(origin)) existing.origins.push(origin); }
         else group.mailboxes.push({ user: r.user, origins: [origin] });
