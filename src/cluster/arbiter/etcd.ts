@@ -3,7 +3,8 @@
 // the holder decides on its own, from the START of its last successful renewal, when to stop
 // believing: never from the etcd3 library's lease-lost events, which come after twice the TTL.
 // Keys, timing and failure cases are in docs/arbiter.md.
-import { Etcd3, type ICompare, type IKeyValue, type IOptions, type IRequestOp } from 'etcd3';
+import { Etcd3, GRPCDeadlineExceededError, GRPCUnavailableError, type ICompare, type IKeyValue, type IOptions, type IRequestOp } from 'etcd3';
+import { performance } from 'node:perf_hooks';
 import {
   checkTiming, isLeaseValid, leaseValidUntil, monotonicClock,
   type AcquireResult, type Arbiter, type Clock, type HolderInfo, type Lease, type LeaseTiming, type RenewResult,
@@ -59,6 +60,7 @@ export class EtcdArbiter implements Arbiter {
   private readonly clock: Clock;
   private readonly prefix: string;
   private readonly callTimeoutMs: number;
+  private readonly endpointCount: number;
   private readonly slots = new Map<string, Sighting>();
   private readonly beats = new Map<string, { counter: number; leaseId: string | null }>();
   private readonly known = new Map<string, HolderInfo>();
@@ -70,14 +72,15 @@ export class EtcdArbiter implements Arbiter {
     this.clock = opts.clock ?? monotonicClock;
     this.prefix = `/tandem/${checkName('cluster', opts.cluster)}/`;
     this.callTimeoutMs = opts.callTimeoutMs ?? this.timing.ttlMs;
+    this.endpointCount = opts.endpoints.length;
     this.client = new Etcd3({
       hosts: [...opts.endpoints],
       dialTimeout: this.callTimeoutMs,
-      // No per-host circuit breaker: the library's default opens for 5 s after three failed
-      // calls, and our own short deadlines (a renewal is cut at the self-fence point) would
-      // trip it and blind the node exactly when it must renew. The library's global retry
-      // stays: it moves a refused call to the next endpoint, within our deadline.
-      faultHandling: { host: () => passThrough },
+      // Not the library's per-host circuit breaker: it opens for 5 s after three failed calls,
+      // and our own short deadlines (a renewal is cut at the self-fence point) would trip it
+      // and blind the node exactly when it must renew. Ours skips an endpoint for a moment
+      // only after it REFUSED a connection; the library's retry then moves to the next one.
+      faultHandling: { host: () => refusalBreaker(REFUSED_ENDPOINT_REST_MS) },
       ...(opts.credentials ? { credentials: opts.credentials } : {}),
       ...(opts.auth ? { auth: opts.auth } : {}),
     });
@@ -279,8 +282,21 @@ export class EtcdArbiter implements Arbiter {
     return g.ID;
   }
 
-  /** One keep-alive on a lease; false when etcd no longer knows it (expired or revoked). */
+  /**
+   * One keep-alive on a lease; false when etcd no longer knows it (expired or revoked). The
+   * library does not retry streams, so a refused endpoint is retried here on the next one.
+   */
   private async keepAliveOnce(leaseId: string, deadline: Date): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.keepAliveAttempt(leaseId, deadline);
+      } catch (err) {
+        if (!isRefusal(err) || attempt >= this.endpointCount || Date.now() >= deadline.getTime()) throw err;
+      }
+    }
+  }
+
+  private async keepAliveAttempt(leaseId: string, deadline: Date): Promise<boolean> {
     const stream = await this.client.leaseClient.leaseKeepAlive({ deadline });
     try {
       const res = await new Promise<{ TTL: string }>((resolve, reject) => {
@@ -318,7 +334,8 @@ export class EtcdArbiter implements Arbiter {
       bound.addEventListener('abort', abort, { once: true });
       running.then(
         (v) => { bound.removeEventListener('abort', abort); if (gaveUp) onLate?.(v); else resolve(v); },
-        (e: unknown) => { bound.removeEventListener('abort', abort); reject(e); },
+        // gRPC's own deadline may fire a moment before our timer: the same "no answer in time".
+        (e: unknown) => { bound.removeEventListener('abort', abort); reject(isDeadline(e) ? new CallAborted(what, ms) : e); },
       );
     });
   }
@@ -326,13 +343,46 @@ export class EtcdArbiter implements Arbiter {
 
 type HostPolicy = ReturnType<NonNullable<NonNullable<IOptions['faultHandling']>['host']>>;
 const noListeners = (): { dispose(): void } => ({ dispose: () => undefined });
-/** A fault-handling policy that just runs the call (the shape of cockatiel's noop policy). */
-const passThrough = {
-  onSuccess: noListeners,
-  onFailure: noListeners,
-  execute: async <T>(fn: (context: { signal: AbortSignal }) => PromiseLike<T> | T, signal?: AbortSignal): Promise<T> =>
-    fn({ signal: signal ?? new AbortController().signal }),
-} as unknown as HostPolicy;
+/** How long an endpoint that refused a connection is skipped while others are tried. */
+const REFUSED_ENDPOINT_REST_MS = 1_000;
+
+class EndpointResting extends Error {
+  constructor() {
+    super('etcd endpoint refused a connection a moment ago; trying the others');
+    this.name = 'EndpointResting';
+  }
+}
+
+/** Connection refused or reset (gRPC UNAVAILABLE), as opposed to a slow or hung server. */
+function isRefusal(err: unknown): boolean {
+  return err instanceof GRPCUnavailableError || err instanceof EndpointResting || (err as { code?: unknown } | null)?.code === 14;
+}
+
+function isDeadline(err: unknown): boolean {
+  return err instanceof GRPCDeadlineExceededError || (err as { code?: unknown } | null)?.code === 4;
+}
+
+/**
+ * A per-endpoint fault policy (the shape of a cockatiel policy): the call runs unless the
+ * endpoint refused a connection less than `restMs` ago; then the pool tries the next endpoint.
+ * The library routes failed streams here too (markFailed), so keep-alives learn it as well.
+ */
+function refusalBreaker(restMs: number): HostPolicy {
+  let restingUntil = 0;
+  return {
+    onSuccess: noListeners,
+    onFailure: noListeners,
+    async execute<T>(fn: (context: { signal: AbortSignal }) => PromiseLike<T> | T, signal?: AbortSignal): Promise<T> {
+      if (performance.now() < restingUntil) throw new EndpointResting();
+      try {
+        return await fn({ signal: signal ?? new AbortController().signal });
+      } catch (err) {
+        if (isRefusal(err)) restingUntil = performance.now() + restMs;
+        throw err;
+      }
+    },
+  } as unknown as HostPolicy;
+}
 
 /** The range end that covers every key starting with `prefix` (etcd's "prefix + 1"). */
 function prefixEnd(prefix: Buffer): Buffer {
