@@ -2,6 +2,7 @@
 import type { ResourceConfig } from '../model/config-schema.ts';
 import { OCF, type ResourceAgent } from './agent.ts';
 import { volumeAgent } from './volume.ts';
+import { serviceAgent } from './service.ts';
 
 /** An agent for a type this build does not implement yet: every action says so. */
 function unimplemented(resource: ResourceConfig): ResourceAgent {
@@ -13,6 +14,7 @@ function unimplemented(resource: ResourceConfig): ResourceAgent {
 export function agentFor(resource: ResourceConfig): ResourceAgent {
   switch (resource.type) {
     case 'volume': return volumeAgent(resource);
+    case 'service': return serviceAgent(resource);
     default: return unimplemented(resource);
   }
 }

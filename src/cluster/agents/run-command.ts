@@ -58,8 +58,8 @@ export function describeRun(name: string, r: RunResult, timeoutMs?: number): str
   return `${name} exited ${r.code}${last}`;
 }
 
-/** Splits a byte stream into bounded lines. */
-function lineSplitter(onLine: (line: string) => void): { push(chunk: Buffer): void; end(): void } {
+/** Splits a byte stream into bounded lines (MAX_LINE); `end` flushes a last unterminated line. */
+export function lineSplitter(onLine: (line: string) => void): { push(chunk: Buffer): void; end(): void } {
   let pending = '';
   let dropping = false;
   return {
