@@ -9,6 +9,9 @@ import { registerListCommands } from './mail-list.ts';
 import { registerServeCommand } from './mail-serve.ts';
 import { registerDemoCommand } from './demo.ts';
 import { registerQueueCommands } from './mail-queue.ts';
+import { registerNodeCommands } from './node.ts';
+import { registerStatusCommands } from './cluster-status.ts';
+import { registerClusterOpsCommands } from './cluster-ops.ts';
 import { registerAdminCommands } from './mail-admin.ts';
 import { registerReplicationCommands } from './mail-replication.ts';
 
@@ -28,5 +31,8 @@ registerQueueCommands(mail);
 registerAdminCommands(mail);
 registerReplicationCommands(mail);
 registerDemoCommand(program);
+registerNodeCommands(program);
+registerStatusCommands(program);
+registerClusterOpsCommands(program);
 
 await program.parseAsync(process.argv);

@@ -1,5 +1,5 @@
 // The arbiter a node daemon uses, from the cluster config: the embedded disk arbiter, or
-// etcd once `etcd.ts` exists (loaded lazily so the disk case never pulls in the etcd client).
+// etcd (loaded lazily so the disk case never pulls in the etcd client).
 import type { ClusterConfig } from '../model/config-schema.ts';
 import { DiskArbiter } from './disk.ts';
 import type { Arbiter, Clock } from './lease.ts';
@@ -18,20 +18,10 @@ export async function createArbiter(config: ClusterConfig, clock?: Clock): Promi
   const marginMs = leaseMargin(config);
   const a = config.arbiter;
   if (a.type === 'disk') return new DiskArbiter({ path: a.path, ttlMs: a.leaseTtl, marginMs, ...(clock ? { clock } : {}) });
-  // A computed specifier: the module is another engineer's and may not exist in this checkout yet.
-  const specifier = new URL('./etcd.ts', import.meta.url).href;
-  let mod: Record<string, unknown>;
-  try {
-    mod = await import(specifier) as Record<string, unknown>;
-  } catch (err) {
-    throw new Error(`the etcd arbiter is not available in this build (${(err as Error).message})`);
-  }
-  for (const value of Object.values(mod)) {
-    const cls = value as ArbiterClass;
-    const factory = typeof value === 'function' ? (cls.create ?? cls.connect) : undefined;
-    if (typeof factory === 'function') {
-      return factory.call(value, { endpoints: a.endpoints, ttlMs: a.leaseTtl, marginMs, ...(clock ? { clock } : {}) });
-    }
-  }
-  throw new Error('src/cluster/arbiter/etcd.ts exports no class with a static create() or connect()');
+  // Loaded only for etcd clusters, so a disk cluster never pulls in the etcd client.
+  const { EtcdArbiter } = await import('./etcd.ts');
+  const opts = { cluster: config.cluster.name, endpoints: a.endpoints, ttlMs: a.leaseTtl, marginMs, ...(clock ? { clock } : {}) };
+  const factory = (EtcdArbiter as unknown as ArbiterClass).create ?? (EtcdArbiter as unknown as ArbiterClass).connect;
+  if (typeof factory === 'function') return factory.call(EtcdArbiter, opts);
+  return new EtcdArbiter(opts);
 }

@@ -38,6 +38,10 @@ export class EventLog {
     }
   }
 
+  get lastSeq(): number {
+    return this.seq;
+  }
+
   emit(input: EventInput): ClusterEvent {
     const event: ClusterEvent = { at: new Date().toISOString(), seq: ++this.seq, cluster: this.cluster, node: this.node, ...input };
     this.remember(event);

@@ -1,0 +1,66 @@
+// Shared by the cluster commands: find the cluster config (--config or
+// TANDEM_CLUSTER_CONFIG), pick the node daemon to talk to (--node, TANDEM_NODE, or this
+// host's addresses), and call its API with a signed request; clear messages on failure.
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { parseClusterConfig, type ClusterConfig } from '../cluster/model/config.ts';
+import { deriveKeys } from '../cluster/transport/auth.ts';
+import { rpc, targetOf } from '../cluster/transport/rpc.ts';
+import { resolveNodeName } from '../cluster/node/identity.ts';
+import { isTandemError } from '../lib/errors.ts';
+import { CliError } from './io.ts';
+
+export interface ClusterOpts { config?: string; node?: string }
+
+/** Adds --config and --node to a command. */
+export function withTarget(cmd: Command): Command {
+  return cmd
+    .option('--config <file>', 'cluster configuration (default: $TANDEM_CLUSTER_CONFIG)')
+    .option('--node <name>', 'the node whose daemon to ask (default: $TANDEM_NODE, else this host\'s node)');
+}
+
+export async function loadClusterConfig(path: string | undefined): Promise<{ config: ClusterConfig; path: string }> {
+  const file = path ?? process.env.TANDEM_CLUSTER_CONFIG;
+  if (!file) throw new CliError('no cluster configuration: pass --config FILE or set TANDEM_CLUSTER_CONFIG', 2);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`cannot read the cluster configuration ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 2);
+  }
+  const parsed = parseClusterConfig(text);
+  if (!parsed.ok) throw new CliError(`${file} is not a valid cluster configuration:\n  ${parsed.errors.join('\n  ')}`, 2);
+  return { config: parsed.config, path: file };
+}
+
+export function pickNode(config: ClusterConfig, explicit: string | undefined): string {
+  try {
+    return resolveNodeName(config, explicit ?? process.env.TANDEM_NODE);
+  } catch (err) {
+    if (isTandemError(err)) throw new CliError(err.message, 2);
+    throw err;
+  }
+}
+
+export interface ApiClient {
+  readonly config: ClusterConfig;
+  readonly node: string;
+  call<T = { message: string }>(method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs?: number): Promise<T>;
+}
+
+export async function apiClient(opts: ClusterOpts): Promise<ApiClient> {
+  const { config } = await loadClusterConfig(opts.config);
+  const node = pickNode(config, opts.node);
+  const keys = deriveKeys(config.cluster.name, config.cluster.secret);
+  const target = targetOf(config, node)!;
+  return {
+    config,
+    node,
+    async call<T>(method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = 15_000): Promise<T> {
+      const r = await rpc<T>(keys, 'cli', target, method, path, body ?? {}, timeoutMs);
+      if (r.ok) return r.body;
+      if (r.status === 0) throw new CliError(`cannot reach the node daemon of ${node} at ${target.host}:${target.port}: ${r.reason}`, 3);
+      throw new CliError(`${node}: ${r.reason}`, r.status === 401 ? 4 : 1);
+    },
+  };
+}
