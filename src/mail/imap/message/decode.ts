@@ -45,13 +45,13 @@ const HEX = (b: number): number => (b >= 0x30 && b <= 0x39 ? b - 0x30 : b >= 0x4
  * whitespace of a line dropped, line ends kept as they are. A malformed `=` stays literal.
  */
 export function quotedPrintableDecoder(): StreamDecoder {
-  let carry = Buffer.alloc(0);
+  let carry: Buffer = Buffer.alloc(0);
   const MAX_LINE = 64 * 1024;
 
   function decodeLine(line: Buffer, hasEol: boolean): Buffer {
     // Split off the line end, drop trailing whitespace (RFC 2045 6.7 rule 3).
     let end = line.length;
-    let eol = Buffer.alloc(0);
+    let eol: Buffer = Buffer.alloc(0);
     if (hasEol) {
       const crlf = end >= 2 && line[end - 2] === 0x0d;
       eol = line.subarray(crlf ? end - 2 : end - 1);
