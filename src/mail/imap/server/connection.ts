@@ -1,0 +1,215 @@
+// One client connection: the CommandReader over the socket, streamed literals into temp
+// files with back-pressure, writes that wait for a slow reader, the autologout timer and
+// the STARTTLS upgrade. It knows nothing of IMAP commands; the session pulls events.
+import type { Socket } from 'node:net';
+import { TLSSocket, type SecureContext } from 'node:tls';
+import { CommandReader, type ReaderEvent, type ReaderLimits } from '../proto/reader.ts';
+import type { LiteralSinks } from './literal-sink.ts';
+
+type Framed = Exclude<ReaderEvent, { kind: 'literal-start' | 'literal-chunk' | 'literal-end' }>;
+
+/** A reader event plus the highest literal stream opened when it arrived (for cleanup). */
+export type ConnectionEvent =
+  | (Framed & { readonly streamsUpTo: number })
+  | { readonly kind: 'timeout' | 'closed' | 'shutdown' | 'wake' };
+
+/** Events queued beyond this pause reading, so pipelining cannot grow memory. */
+const MAX_QUEUED = 64;
+
+export class ImapConnection {
+  private socket: Socket;
+  private readonly reader: CommandReader;
+  private queue: ConnectionEvent[] = [];
+  private waiter: ((ev: ConnectionEvent) => void) | null = null;
+  private closed = false;
+  private shutdownRequested = false;
+  private woken = false;
+  private wakeable = false;
+  private _secure: boolean;
+  /** Whether streamed literals are stored (only once logged in). */
+  storeLiterals = false;
+  readonly remoteAddress: string;
+
+  constructor(socket: Socket, secure: boolean, limits: ReaderLimits, private readonly sinks: LiteralSinks) {
+    this.socket = socket;
+    this._secure = secure;
+    this.remoteAddress = socket.remoteAddress ?? 'unknown';
+    this.reader = new CommandReader(limits);
+    this.attach(socket);
+  }
+
+  get secure(): boolean { return this._secure; }
+  get isClosed(): boolean { return this.closed; }
+
+  private readonly onData = (chunk: Buffer): void => {
+    for (const ev of this.reader.push(chunk)) {
+      switch (ev.kind) {
+        case 'literal-start': this.sinks.open(ev.stream, ev.size, this.storeLiterals); break;
+        case 'literal-chunk': this.sinks.write(ev.stream, ev.data); break;
+        case 'literal-end': break;
+        default: this.deliver({ ...ev, streamsUpTo: this.sinks.lastStream });
+      }
+    }
+    this.throttle();
+  };
+
+  /** Stops reading while the session is behind or literal writes are pending. */
+  private throttle(): void {
+    if (this.closed) return;
+    const behind = this.queue.length >= MAX_QUEUED || this.sinks.busy;
+    if (behind && !this.socket.isPaused()) {
+      this.socket.pause();
+      if (this.sinks.busy) void this.sinks.whenWritable().then(() => this.throttle());
+    } else if (!behind && this.socket.isPaused()) this.socket.resume();
+  }
+
+  private readonly onEnd = (): void => this.markClosed();
+
+  private attach(socket: Socket): void {
+    socket.on('data', this.onData);
+    socket.on('end', this.onEnd);
+    socket.on('close', this.onEnd);
+    socket.on('error', this.onEnd);
+  }
+
+  private detach(socket: Socket): void {
+    socket.off('data', this.onData);
+    socket.off('end', this.onEnd);
+    socket.off('close', this.onEnd);
+  }
+
+  private markClosed(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.deliver({ kind: 'closed' });
+    this.socket.emit('imap-closed');
+  }
+
+  private deliver(ev: ConnectionEvent): void {
+    const w = this.waiter;
+    if (w) {
+      this.waiter = null;
+      w(ev);
+    } else this.queue.push(ev);
+  }
+
+  /**
+   * The next event, or 'timeout' after `timeoutMs` of silence. With `wakeable`, a mailbox
+   * change (wake()) ends the wait too (IDLE). Shutdown wins over queued commands.
+   */
+  nextEvent(timeoutMs: number, wakeable = false): Promise<ConnectionEvent> {
+    if (this.shutdownRequested) return Promise.resolve({ kind: 'shutdown' });
+    if (wakeable && this.woken) {
+      this.woken = false;
+      return Promise.resolve({ kind: 'wake' });
+    }
+    const ev = this.queue.shift();
+    this.throttle();
+    if (ev) return Promise.resolve(ev);
+    if (this.closed) return Promise.resolve({ kind: 'closed' });
+    this.wakeable = wakeable;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        if (this.waiter === done) this.waiter = null;
+        resolve({ kind: 'timeout' });
+      }, timeoutMs);
+      const done = (e: ConnectionEvent): void => {
+        clearTimeout(timer);
+        this.wakeable = false;
+        resolve(e);
+      };
+      this.waiter = done;
+    });
+  }
+
+  /** A change in the selected mailbox: ends a wakeable wait, or is remembered for the next. */
+  wake(): void {
+    if (this.waiter && this.wakeable) this.deliver({ kind: 'wake' });
+    else this.woken = true;
+  }
+
+  /** Clears a remembered wake (the changes were just sent). */
+  clearWake(): void {
+    this.woken = false;
+  }
+
+  requestShutdown(): void {
+    this.shutdownRequested = true;
+    if (this.waiter) this.deliver({ kind: 'shutdown' });
+  }
+
+  setRawLineMode(on: boolean): void { this.reader.setRawLineMode(on); }
+  rejectLiteral(): void { this.reader.rejectLiteral(); }
+
+  /** Writes and, when the socket's buffer is full, waits for it to drain (or close). */
+  write(data: Buffer): Promise<void> {
+    if (this.closed || this.socket.destroyed) return Promise.resolve();
+    if (this.socket.write(data)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.socket.off('drain', done);
+        this.socket.off('imap-closed', done);
+        resolve();
+      };
+      this.socket.on('drain', done);
+      this.socket.on('imap-closed', done);
+    });
+  }
+
+  cork(): void { this.socket.cork(); }
+  uncork(): void { while (this.socket.writableCorked) this.socket.uncork(); }
+
+  /**
+   * Stops reading cleartext before the OK of STARTTLS: nothing the client sent before the
+   * handshake may be used afterwards (RFC 9051 section 6.2.1, command injection), so
+   * buffered and queued input is dropped.
+   */
+  prepareTls(): void {
+    this.socket.off('data', this.onData);
+    this.socket.pause();
+    this.reader.reset();
+    this.queue = this.queue.filter((e) => e.kind === 'closed');
+  }
+
+  /** The server side of the TLS handshake on the existing connection. */
+  async startTls(context: SecureContext, timeoutMs: number): Promise<boolean> {
+    const raw = this.socket;
+    this.detach(raw);
+    const secure = new TLSSocket(raw, { isServer: true, secureContext: context });
+    this.socket = secure;
+    const ok = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      secure.once('secure', () => { clearTimeout(timer); resolve(true); });
+      secure.once('error', () => { clearTimeout(timer); resolve(false); });
+      secure.once('close', () => { clearTimeout(timer); resolve(false); });
+    });
+    secure.on('error', () => undefined);
+    this.attach(secure);
+    if (!ok) {
+      secure.destroy();
+      raw.destroy();
+      this.markClosed();
+      return false;
+    }
+    this._secure = true;
+    return true;
+  }
+
+  /** Ends the connection gently (flushing what was written), then forcibly after a grace time. */
+  async close(graceMs = 2000): Promise<void> {
+    const socket = this.socket;
+    this.uncork();
+    if (socket.destroyed) return this.markClosed();
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => { socket.destroy(); resolve(); }, graceMs);
+      socket.once('close', () => { clearTimeout(timer); resolve(); });
+      socket.end();
+    });
+    this.markClosed();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+    this.markClosed();
+  }
+}

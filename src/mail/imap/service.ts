@@ -1,0 +1,199 @@
+// The imap service: a cleartext listener with STARTTLS (port 143 style) and an implicit-TLS
+// listener (port 993 style, RFC 8314), connection limits, login throttling shared in
+// design with POP3, and a graceful close that says BYE to every session (RFC 9051 7.1.5).
+import { createServer, type Server, type Socket } from 'node:net';
+import { createSecureContext, createServer as createTlsServer, type SecureContext } from 'node:tls';
+import { join } from 'node:path';
+import type { MailContext, RunningService } from '../core/context.ts';
+import { normalizeIp } from '../../lib/cidr.ts';
+import { LoginThrottle } from '../pop3/server/throttle.ts';
+import { formatUntaggedStatus } from './proto/response.ts';
+import { MailIndexes } from './store/registry.ts';
+import type { MessageLayer } from './message/api.ts';
+import type { ServerDeps } from './server/command.ts';
+import { ImapConnection } from './server/connection.ts';
+import { ImapSession } from './server/session.ts';
+import { LiteralSinks, cleanTmpDir } from './server/literal-sink.ts';
+import { FolderWatches } from './server/watches.ts';
+
+export interface ImapService extends RunningService {
+  readonly ports: { imap?: number; imaps?: number };
+  /** For tests: the shared parts (indexes, watches). */
+  readonly deps: ServerDeps;
+}
+
+export interface ImapServiceOptions {
+  /** Replaces the message layer (tests); production loads src/mail/imap/message/index.ts. */
+  readonly messages?: MessageLayer;
+}
+
+/** How long close() lets sessions finish their current command before cutting them. */
+const CLOSE_GRACE_MS = 3000;
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const addr = server.address();
+      resolve(typeof addr === 'object' && addr ? addr.port : port);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** The message layer, loaded on first use so the service starts without it. */
+function lazyMessages(ctx: MailContext, given?: MessageLayer): () => Promise<MessageLayer> {
+  let layer: Promise<MessageLayer> | null = given ? Promise.resolve(given) : null;
+  return () => {
+    layer ??= import('./message/index.ts').then((mod: { createMessageLayer: (l: MailContext['layout']) => MessageLayer | Promise<MessageLayer> }) => mod.createMessageLayer(ctx.layout));
+    layer.catch(() => { layer = null; });
+    return layer;
+  };
+}
+
+export async function startImapService(ctx: MailContext, options: ImapServiceOptions = {}): Promise<ImapService> {
+  const { settings, log } = ctx;
+  const limits = settings.limits;
+  let tls: SecureContext | null = null;
+  try {
+    tls = createSecureContext({ cert: ctx.tls.cert, key: ctx.tls.key });
+  } catch (e) {
+    log.error({ event: 'imap.tls.unusable', error: (e as Error).message });
+  }
+  const tmpDir = join(ctx.layout.runDir, 'imap-tmp');
+  await cleanTmpDir(tmpDir);
+  const messages = lazyMessages(ctx, options.messages);
+  const indexes = new MailIndexes(ctx.layout);
+  const deps: ServerDeps = {
+    indexes,
+    messages,
+    auth: ctx.directory,
+    throttle: new LoginThrottle({
+      maxFailuresPerIp: settings.auth.maxFailuresPerIp,
+      maxFailuresPerUser: settings.auth.maxFailuresPerUser,
+      windowMs: settings.auth.failureWindowSeconds * 1000,
+    }),
+    tls,
+    allowPlaintextOnLoopback: settings.auth.allowPlaintextOnLoopback,
+    hostname: settings.hostname,
+    watches: new FolderWatches(),
+    tmpDir,
+    limits: {
+      autologoutMs: settings.imap.autologoutSeconds * 1000,
+      idleMs: settings.imap.idleTimeoutSeconds * 1000,
+      maxLineBytes: settings.imap.maxLineBytes,
+      inlineLiteralBytes: settings.imap.inlineLiteralBytes,
+      maxCommandBytes: settings.imap.maxCommandBytes,
+      appendLimit: limits.messageSizeBytes,
+      maxBadCommands: 20,
+      maxAuthFailures: 3,
+    },
+    log,
+  };
+  const readerLimits = {
+    maxLineLength: deps.limits.maxLineBytes, maxLiteralSize: deps.limits.appendLimit,
+    inlineLiteralMax: deps.limits.inlineLiteralBytes, maxCommandBytes: deps.limits.maxCommandBytes,
+    maxDepth: 16, maxTokens: 100_000,
+  };
+
+  const sockets = new Set<Socket>();
+  const perIp = new Map<string, number>();
+  const sessions = new Set<{ session: ImapSession; done: Promise<void> }>();
+  let closing = false;
+
+  /** Counts a TCP connection; returns a refusal text when a limit is reached. */
+  function admit(socket: Socket): string | null {
+    const ip = normalizeIp(socket.remoteAddress ?? 'unknown');
+    const count = perIp.get(ip) ?? 0;
+    if (closing) return 'server shutting down; try again later';
+    if (sockets.size >= limits.maxConnections) return `too many connections (limit ${limits.maxConnections}); try again later`;
+    if (count >= limits.connectionsPerIp) return `too many connections from ${ip} (limit ${limits.connectionsPerIp}); try again later`;
+    sockets.add(socket);
+    perIp.set(ip, count + 1);
+    socket.once('close', () => {
+      sockets.delete(socket);
+      const left = (perIp.get(ip) ?? 1) - 1;
+      if (left <= 0) perIp.delete(ip);
+      else perIp.set(ip, left);
+    });
+    return null;
+  }
+
+  function startSession(socket: Socket, secure: boolean): void {
+    socket.setNoDelay(true);
+    const sinks = new LiteralSinks(tmpDir, Math.random().toString(36).slice(2, 10));
+    const conn = new ImapConnection(socket, secure, readerLimits, sinks);
+    const session = new ImapSession(conn, deps, sinks);
+    const entry = { session, done: session.run() };
+    sessions.add(entry);
+    void entry.done.finally(() => sessions.delete(entry));
+  }
+
+  const listening: string[] = [];
+  const servers: Server[] = [];
+  const ports: { imap?: number; imaps?: number } = {};
+  const host = settings.listen.address;
+
+  if (settings.listen.imap.port !== null) {
+    const plain = createServer((socket) => {
+      socket.on('error', () => undefined);
+      const refusal = admit(socket);
+      if (refusal) {
+        log.warn({ event: 'imap.connection.refused', ip: socket.remoteAddress, reason: refusal });
+        socket.end(formatUntaggedStatus('BYE', refusal, { code: 'UNAVAILABLE' }));
+        return;
+      }
+      startSession(socket, false);
+    });
+    ports.imap = await listen(plain, settings.listen.imap.port, host);
+    servers.push(plain);
+    listening.push(`${host}:${ports.imap}`);
+  }
+
+  if (settings.listen.imaps.port !== null && tls) {
+    const secure = createTlsServer({ cert: ctx.tls.cert, key: ctx.tls.key, handshakeTimeout: 30_000 });
+    // Limits apply to the TCP connection, before any TLS work is spent on it.
+    secure.on('connection', (socket: Socket) => {
+      if (admit(socket)) socket.destroy();
+    });
+    secure.on('secureConnection', (socket) => {
+      socket.on('error', () => undefined);
+      startSession(socket, true);
+    });
+    secure.on('tlsClientError', (e) => log.info({ event: 'imap.tls.handshake-failed', error: e.message }));
+    ports.imaps = await listen(secure, settings.listen.imaps.port, host);
+    servers.push(secure);
+    listening.push(`${host}:${ports.imaps}`);
+  }
+
+  log.info({ event: 'imap.listening', listening });
+
+  return {
+    name: 'imap',
+    listening,
+    ports,
+    deps,
+    async close() {
+      closing = true;
+      const stopped = Promise.all(servers.map(closeServer));
+      for (const { session } of sessions) session.shutdown();
+      const all = Promise.all([...sessions].map((s) => s.done));
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => { timer = setTimeout(resolve, CLOSE_GRACE_MS); });
+      await Promise.race([all, deadline]);
+      clearTimeout(timer);
+      // Whatever is left (a client not reading, a TLS handshake in progress) is cut.
+      for (const socket of sockets) socket.destroy();
+      await all;
+      await stopped;
+      deps.watches.closeAll();
+      await indexes.close();
+      if (options.messages === undefined) await messages().then((m) => m.close(), () => undefined);
+      log.info({ event: 'imap.closed' });
+    },
+  };
+}
