@@ -3,6 +3,7 @@ import type { ResourceConfig } from '../model/config-schema.ts';
 import { OCF, type ResourceAgent } from './agent.ts';
 import { volumeAgent } from './volume.ts';
 import { serviceAgent } from './service.ts';
+import { scriptAgent } from './script.ts';
 
 /** An agent for a type this build does not implement yet: every action says so. */
 function unimplemented(resource: ResourceConfig): ResourceAgent {
@@ -15,6 +16,7 @@ export function agentFor(resource: ResourceConfig): ResourceAgent {
   switch (resource.type) {
     case 'volume': return volumeAgent(resource);
     case 'service': return serviceAgent(resource);
+    case 'script': return scriptAgent(resource);
     default: return unimplemented(resource);
   }
 }
