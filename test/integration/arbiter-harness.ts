@@ -1,9 +1,14 @@
-// Helpers for the disk arbiter process tests: spawn arbiter-node children, collect what each
-// believes over time, and check the safety invariant on the merged timeline.
-import { spawn, type ChildProcess } from 'node:child_process';
+// Helpers for the arbiter process tests: spawn arbiter-node children against a disk or an
+// etcd backend, collect what each believes over time, and check the safety invariant on the
+// merged timeline.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startEtcd } from '../helpers/etcd.ts';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/arbiter-node.ts', import.meta.url));
 
@@ -27,8 +32,13 @@ export interface ArbiterChild {
   stop(): Promise<void>;
 }
 
-export function startArbiterNode(dir: string, node: string, timing: { ttlMs: number; marginMs: number }, events: NodeEvent[]): ArbiterChild {
-  const proc = spawn(process.execPath, ['--import', 'tsx', FIXTURE, dir, node, 'mail', String(timing.ttlMs), String(timing.marginMs)], {
+/**
+ * `backend` is a directory (disk arbiter) or etcd:CLUSTER@URL (see the fixture). With
+ * `record`, the child appends one line per moment it acts as holder (see readRecord).
+ */
+export function startArbiterNode(backend: string, node: string, timing: { ttlMs: number; marginMs: number }, events: NodeEvent[], record?: string): ArbiterChild {
+  const args = [backend, node, 'mail', String(timing.ttlMs), String(timing.marginMs), ...(record ? [record] : [])];
+  const proc = spawn(process.execPath, ['--import', 'tsx', FIXTURE, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -110,3 +120,81 @@ export function assertAtMostOneBeliever(events: readonly NodeEvent[]): Belief[] 
   if (errors.length > 0) throw new Error(`child errors: ${JSON.stringify(errors)}`);
   return list;
 }
+
+/** One "I hold it, I act" line a child appended to its record file. */
+export interface ActLine { node: string; epoch: number; checkedWall: number }
+
+export async function readRecord(path: string): Promise<ActLine[]> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  return text.split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as ActLine);
+}
+
+/** The latest renewal start (wall time) of `node` on `epoch`, from the validity it reported. */
+export function lastRenewalStart(events: readonly NodeEvent[], node: string, epoch: number, timing: { ttlMs: number; marginMs: number }): number {
+  const until = events.filter((e) => e.node === node && e.epoch === epoch && (e.type === 'granted' || e.type === 'renewed')).map((e) => e.untilWall!);
+  if (until.length === 0) throw new Error(`${node} never held epoch ${epoch}`);
+  return Math.max(...until) - timing.ttlMs + timing.marginMs;
+}
+
+/** A shared arbiter the children of one test use, with a way to cut a holder off from it. */
+export interface ProcessBackend {
+  readonly name: 'disk' | 'etcd';
+  /** The fixture's BACKEND argument. */
+  readonly spec: string;
+  readonly timing: { ttlMs: number; marginMs: number };
+  /** Somewhere for record files; removed by cleanup(). */
+  readonly scratch: string;
+  /**
+   * Cuts the holder of `epoch` off from the arbiter: its calls hang from now on. etcd: the
+   * etcd server is SIGSTOPped (for everyone). disk: the holder's claim file is replaced by
+   * a FIFO, so the holder's next read of it blocks in open() like a hung NFS or iSCSI read.
+   * Returns a function that undoes the cut where that is possible.
+   */
+  cutOff(epoch: number): Promise<() => Promise<void>>;
+  cleanup(): Promise<void>;
+}
+
+export async function diskBackend(): Promise<ProcessBackend> {
+  const dir = await mkdtemp(join(tmpdir(), 'tandem-arbiter-proc-'));
+  return {
+    name: 'disk',
+    spec: join(dir, 'arbiter'),
+    timing: { ttlMs: 1_000, marginMs: 150 },
+    scratch: dir,
+    async cutOff(epoch) {
+      const groupDir = join(dir, 'arbiter', 'groups', 'mail');
+      const claim = (await readdir(groupDir)).find((n) => Number(n.replace(/\.claim$/, '')) === epoch);
+      if (!claim) throw new Error(`no claim file for epoch ${epoch}`);
+      const fifo = join(groupDir, 'cut.fifo');
+      execFileSync('mkfifo', [fifo]);
+      await rename(fifo, join(groupDir, claim)); // atomic: the holder's next read hangs
+      return async () => undefined; // a hung read stays hung, like the real thing
+    },
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+}
+
+let etcdClusters = 0;
+
+/** A real etcd (election timeout 500 ms, so 1 s leases: ttl + margin = 1 s). */
+export async function etcdBackend(): Promise<ProcessBackend> {
+  const [etcd, dir] = await Promise.all([startEtcd({ electionTimeoutMs: 500 }), mkdtemp(join(tmpdir(), 'tandem-arbiter-proc-'))]);
+  let paused = false;
+  return {
+    name: 'etcd',
+    spec: `etcd:proc${process.pid}-${++etcdClusters}@${etcd.endpoint}`,
+    timing: { ttlMs: 850, marginMs: 150 },
+    scratch: dir,
+    async cutOff() {
+      etcd.pause();
+      paused = true;
+      return async () => { if (paused) etcd.resume(); paused = false; };
+    },
+    async cleanup() {
+      await etcd.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const BACKENDS: ReadonlyArray<[string, () => Promise<ProcessBackend>]> = [['disk', diskBackend], ['etcd', etcdBackend]];
