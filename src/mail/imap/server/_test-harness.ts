@@ -112,6 +112,11 @@ export class RawImap {
     return c;
   }
 
+  /** A client over an already connected socket (after a STARTTLS upgrade); no greeting is read. */
+  static wrap(socket: Socket): RawImap {
+    return new RawImap(socket);
+  }
+
   private wake(): void {
     for (const w of this.waiters.splice(0)) w();
   }
