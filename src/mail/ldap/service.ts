@@ -87,7 +87,9 @@ export async function startLdapService(ctx: MailContext): Promise<LdapService> {
       log.warn({ event: 'ldap.problem', conn: conn?.id, what, error });
     },
   };
-  const protocol = createLdapProtocol(handlers, { tls });
+  // A search request is small; 256 KiB leaves room for huge filters and stops a client
+  // that announces a gigabyte from making us buffer it.
+  const protocol = createLdapProtocol(handlers, { tls, maxRequestBytes: 256 * 1024 });
 
   const sockets = new Set<Socket>();
   const perIp = new Map<string, number>();

@@ -47,6 +47,8 @@ export interface LdapHandlers {
 export interface LdapProtocolOptions {
   /** For StartTLS; null: StartTLS answers unavailable. */
   readonly tls: SecureContext | null;
+  /** Largest request accepted; ldapjs buffers a request whole, so more is cut (memory bound). */
+  readonly maxRequestBytes: number;
 }
 
 /** Hands accepted sockets to the LDAP protocol engine. */
@@ -71,7 +73,7 @@ export function createLdapProtocol(handlers: LdapHandlers, options: LdapProtocol
   const view = (s: ConnState): LdapConnection => ({ id: s.id, remoteAddress: s.remoteAddress, secure: s.secure, boundAs: s.boundAs });
   const finish = (res: LdapjsResponse, r: LdapResult) => {
     res.status = r.code;
-    res.errorMessage = r.message;
+    res.diagnosticMessage = r.message;
     if (r.matchedDn !== undefined) res.matchedDN = r.matchedDn;
     res.end();
   };
@@ -147,8 +149,16 @@ export function createLdapProtocol(handlers: LdapHandlers, options: LdapProtocol
     if (state.secure) return finish(res, { code: ResultCode.operationsError, message: 'TLS is already active' });
     res.responseName = STARTTLS_OID;
     finish(res, { code: ResultCode.success, message: '' });
-    upgradeToTls(req.connection, options.tls, state);
+    upgradeToTls(req.connection, options.tls, state, guardSize);
   });
+
+  const guardSize = (parser: LdapjsParser, socket: Socket, state: ConnState) => {
+    const pending = parser.buffer?.length ?? 0;
+    if (pending > options.maxRequestBytes) {
+      handlers.problem(view(state), 'request-too-large', `${pending} bytes pending, limit ${options.maxRequestBytes}`);
+      socket.destroy();
+    }
+  };
 
   return {
     accept(socket: Socket, secure: boolean) {
@@ -156,6 +166,9 @@ export function createLdapProtocol(handlers: LdapHandlers, options: LdapProtocol
       states.set(socket, state);
       socket.once('close', () => { state.closed = true; });
       server.newConnection(socket);
+      const parser = (socket as LdapjsSocket).parser;
+      // Runs after ldapjs's own data handler, so the parser's pending buffer is current.
+      socket.on('data', () => guardSize(parser, socket, state));
       // Runs before ldapjs's own handler: a bind name that is a plain mail address is no
       // DN, and ldapjs would answer invalidDNSyntax; keep it aside for our bind handler.
       (socket as LdapjsSocket).parser.prependListener('message', (req: LdapjsRequest) => {
@@ -175,11 +188,12 @@ export function createLdapProtocol(handlers: LdapHandlers, options: LdapProtocol
  * ldapjs reads from `data` events and writes with `socket.write`; both are rerouted
  * through the TLS socket, so the engine keeps working unchanged over TLS.
  */
-function upgradeToTls(socket: LdapjsSocket, context: SecureContext, state: ConnState): void {
+function upgradeToTls(socket: LdapjsSocket, context: SecureContext, state: ConnState,
+  guardSize: (parser: LdapjsParser, socket: Socket, state: ConnState) => void): void {
   const parser = socket.parser;
   socket.removeAllListeners('data');
   const secure = new TLSSocket(socket, { isServer: true, secureContext: context });
-  secure.on('data', (chunk: Buffer) => parser.write(chunk));
+  secure.on('data', (chunk: Buffer) => { parser.write(chunk); guardSize(parser, socket, state); });
   secure.on('error', () => socket.destroy());
   secure.on('secure', () => { state.secure = true; });
   socket.write = ((data: Buffer) => secure.write(data)) as typeof socket.write;
@@ -217,7 +231,7 @@ interface LdapjsFilter {
   type: string; attribute?: string; value?: unknown; filters?: LdapjsFilter[]; filter?: LdapjsFilter;
   subInitial?: string; subAny?: string[]; subFinal?: string;
 }
-interface LdapjsParser { write(data: Buffer): void; prependListener(event: 'message', fn: (req: LdapjsRequest) => void): void }
+interface LdapjsParser { buffer: Buffer | null; write(data: Buffer): void; prependListener(event: 'message', fn: (req: LdapjsRequest) => void): void }
 type LdapjsSocket = Socket & { parser: LdapjsParser };
 interface LdapjsRequest {
   connection: LdapjsSocket; protocolOp: number; messageId: number; name?: unknown; credentials?: unknown; authentication?: string;
@@ -225,7 +239,7 @@ interface LdapjsRequest {
   sizeLimit?: number; timeLimit?: number;
 }
 interface LdapjsResponse {
-  status: number; errorMessage: string; matchedDN: string; responseName: string; responseValue: string;
+  status: number; diagnosticMessage: string; matchedDN: string; responseName: string; responseValue: string;
   end(): void; send(entry: object, noFiltering: boolean): void;
 }
 type Handler = (req: LdapjsRequest, res: LdapjsResponse) => void;
