@@ -10,8 +10,10 @@ import type { MailContext } from '../../src/mail/core/context.ts';
 import { loadSettings, loadTls } from '../../src/mail/core/volume.ts';
 import { startLdapService, type LdapService } from '../../src/mail/ldap/service.ts';
 
+import type * as Ldapjs from 'ldapjs';
+
 const require = createRequire(import.meta.url);
-export const ldapjs = require('ldapjs') as typeof import('ldapjs');
+export const ldapjs = require('ldapjs') as typeof Ldapjs;
 
 export interface LdapFixture {
   readonly vol: TestVolume;
@@ -80,7 +82,7 @@ export function valuesIn(ldif: string, attribute: string): string[] {
   return ldif.split('\n').filter((l) => l.toLowerCase().startsWith(`${attribute.toLowerCase()}: `)).map((l) => l.slice(attribute.length + 2));
 }
 
-type Client = import('ldapjs').Client;
+type Client = Ldapjs.Client;
 
 export function ldapClient(url: string): Client {
   const client = ldapjs.createClient({ url, tlsOptions: { rejectUnauthorized: false }, timeout: 15_000, connectTimeout: 15_000 });
@@ -94,7 +96,7 @@ export function bind(client: Client, name: string, password: string): Promise<vo
 
 export interface SearchResult { entries: Array<{ dn: string; attributes: Record<string, string[]> }>; status: number; error?: Error & { code?: number } }
 
-export function search(client: Client, base: string, options: import('ldapjs').SearchOptions): Promise<SearchResult> {
+export function search(client: Client, base: string, options: Ldapjs.SearchOptions): Promise<SearchResult> {
   return new Promise((resolve, reject) => {
     client.search(base, options, (err, res) => {
       if (err) return reject(err);
