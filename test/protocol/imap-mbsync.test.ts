@@ -172,11 +172,12 @@ test('mbsync: first sync copies the server folders down and the local folder up;
 test('mbsync: changes on both sides (new messages, flags, an expunge, a new folder) meet in the second sync; a third changes nothing', async () => {
   // Local changes: a new message in the nested folder, \Flagged on an INBOX message.
   writeLocal('Archive/2024', msg('a2024-3', 'archived locally'));
-  const inbox = join(work, 'inbox', 'cur');
-  const plainFile = readdirSync(inbox).find((n) => messageId(readFileSync(join(inbox, n), 'latin1')) === '<lunch-1@example.org>');
-  assert.ok(plainFile, 'the first sync put plain.eml into the local INBOX/cur');
-  const [base, letters = ''] = plainFile.split(':2,');
-  renameSync(join(inbox, plainFile), join(inbox, `${base}:2,${[...new Set([...letters, 'F'])].sort().join('')}`));
+  const inbox = join(work, 'inbox');
+  const plainFile = ['new', 'cur'].flatMap((sub) => readdirSync(join(inbox, sub)).map((n) => join(sub, n)))
+    .find((n) => messageId(readFileSync(join(inbox, n), 'latin1')) === '<lunch-1@example.org>');
+  assert.ok(plainFile, 'the first sync put plain.eml into the local INBOX');
+  const [base, letters = ''] = plainFile.slice(4).split(':2,');
+  renameSync(join(inbox, plainFile), join(inbox, 'cur', `${base}:2,${[...new Set([...letters, 'F'])].sort().join('')}`));
 
   // Server changes: an APPEND, \Answered on a message, an expunge in the non-ASCII folder, a new folder.
   const c = await ImapRaw.open(f.port);
