@@ -8,6 +8,7 @@ export type ServiceStarter = (ctx: MailContext) => Promise<RunningService>;
 export const SERVICES: Readonly<Record<string, () => Promise<ServiceStarter>>> = {
   smtp: async () => (await import('./smtp-process.ts')).startSmtpProcess,
   pop3: async () => (await import('../pop3/service.ts')).startPop3Service,
+  http: async () => (await import('../http/service.ts')).startHttpService,
   imap: async () => (await import('../imap/service.ts')).startImapService,
   ldap: async () => (await import('../ldap/service.ts')).startLdapService,
   replication: async () => (await import('../replication/service.ts')).startReplicationService,

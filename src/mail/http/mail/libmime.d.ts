@@ -1,4 +1,6 @@
-// The one libmime function the web service uses (libmime ships no type declarations).
+// The one libmime function the web service uses (libmime ships no type declarations;
+// it is CommonJS, so it is imported as a default export).
 declare module 'libmime' {
-  export function decodeWords(text: string): string;
+  const libmime: { decodeWords(text: string): string };
+  export default libmime;
 }

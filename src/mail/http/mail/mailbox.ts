@@ -138,6 +138,12 @@ export class WebMailbox {
     return 'expunged';
   }
 
+  /** Removes messages for good (a replaced draft). */
+  async expunge(user: User, folder: string, uids: number[]): Promise<void> {
+    const ix = await this.folder(user, folder);
+    await ix.expunge(uids, { onlyDeleted: false });
+  }
+
   async append(user: User, folder: string, data: Buffer, flags: string[]): Promise<number> {
     const ix = await this.folder(user, folder);
     return (await ix.append(data, flags)).uid;

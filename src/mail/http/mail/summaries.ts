@@ -2,7 +2,7 @@
 // header block only and cached by Maildir id: a message file never changes after
 // delivery, so an entry never goes stale. The cache is bounded (oldest out first).
 import { open } from 'node:fs/promises';
-import { decodeWords } from 'libmime';
+import libmime from 'libmime';
 import addressparser from 'nodemailer/lib/addressparser';
 
 export interface Summary {
@@ -21,7 +21,7 @@ const HEAD_BYTES = 32 * 1024;
 
 function decode(value: string): string {
   try {
-    return decodeWords(value).replace(/[\r\n\t]+/g, ' ').trim();
+    return libmime.decodeWords(value).replace(/[\r\n\t]+/g, ' ').trim();
   } catch {
     return value.trim();
   }
