@@ -4,6 +4,7 @@ import { OCF, type ResourceAgent } from './agent.ts';
 import { volumeAgent } from './volume.ts';
 import { serviceAgent } from './service.ts';
 import { scriptAgent } from './script.ts';
+import { vipAgent } from './vip.ts';
 
 /** An agent for a type this build does not implement yet: every action says so. */
 function unimplemented(resource: ResourceConfig): ResourceAgent {
@@ -17,6 +18,7 @@ export function agentFor(resource: ResourceConfig): ResourceAgent {
     case 'volume': return volumeAgent(resource);
     case 'service': return serviceAgent(resource);
     case 'script': return scriptAgent(resource);
+    case 'vip': return vipAgent(resource);
     default: return unimplemented(resource);
   }
 }
