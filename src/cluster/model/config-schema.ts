@@ -140,11 +140,23 @@ const group = z.object({
   resources: z.array(resource).default([]),
 }).strict();
 
+/** Every alert sink may send only events at or above a level (see docs/alerts.md for defaults). */
+const alertLevel = { level: z.enum(['info', 'warning', 'error']).optional() };
 const alert = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('log') }).strict(),
-  z.object({ type: z.literal('console') }).strict(),
-  z.object({ type: z.literal('webhook'), url: z.string().url() }).strict(),
-  z.object({ type: z.literal('mail'), to: z.array(nonEmpty).min(1), smarthost: nonEmpty.optional() }).strict(),
+  /** JSON lines appended to `path`, or the node's logger when there is no path. */
+  z.object({ type: z.literal('log'), ...alertLevel, path: nonEmpty.optional() }).strict(),
+  /** stderr, and with `wall: true` a wall(1) message to logged-in terminals (ARMBCAST). */
+  z.object({ type: z.literal('console'), ...alertLevel, wall: z.boolean().optional() }).strict(),
+  /** POST of the event as JSON, signed with HMAC-SHA256 of the cluster secret. */
+  z.object({
+    type: z.literal('webhook'), ...alertLevel, url: z.string().url(),
+    timeout: positiveDuration.optional(), retries: z.number().int().min(0).max(10).optional(),
+  }).strict(),
+  /** A message to `to` through `smarthost` ("host" or "host:port"; default localhost:25). */
+  z.object({
+    type: z.literal('mail'), ...alertLevel, to: z.array(nonEmpty).min(1), smarthost: nonEmpty.optional(),
+    from: nonEmpty.optional(), timeout: positiveDuration.optional(),
+  }).strict(),
 ]);
 
 /** The default safety margin: a sixth of the TTL (500 ms for the default 3 s), see docs/arbiter.md. */
@@ -204,3 +216,4 @@ export type RecoveryConfig = MonitorConfig['recovery'];
 export type ResourceType = ResourceConfig['type'];
 export type NodeMonitorConfig = ClusterConfig['nodeMonitors'][number];
 export type ArbiterConfig = ClusterConfig['arbiter'];
+export type AlertConfig = ClusterConfig['alerts'][number];
