@@ -44,7 +44,7 @@ export function formatStatus(s: Status): string {
     }
     for (const m of g.monitors) out.push(`    monitor ${m.resource}/${m.name} (${m.kind}): ${m.suspended ? 'suspended' : m.failing ? 'FAILING' : 'ok'}`);
     for (const f of g.failures.slice(-5)) out.push(`    failure: ${f.resource} on ${f.node}${f.monitor ? ` (monitor ${f.monitor})` : ''}, ${ago(f.agoMs)}`);
-    for (const r of g.lastResults.filter((x) => x.exec !== 'done' || x.rc !== 0).slice(-3)) out.push(`    last failed action: ${r.action.kind} ${r.action.resource ?? ''}: ${r.exec} rc ${r.rc}: ${r.reason} (${ago(r.agoMs)})`);
+    for (const r of g.lastResults.filter((x) => x.exec !== 'done' || (x.action.kind !== 'probe' && x.rc !== 0)).slice(-3)) out.push(`    last failed action: ${r.action.kind} ${r.action.resource ?? ''}: ${r.exec} rc ${r.rc}: ${r.reason} (${ago(r.agoMs)})`);
   }
   if (s.services.length > 0) {
     out.push('', 'SERVICES (tandem svc)');

@@ -77,6 +77,8 @@ export class NodeDaemon {
   private timer: NodeJS.Timeout | undefined;
   private expectedAt = 0;
   private ticking = false;
+  /** The first tick's lateness is start-up work (module loading), not a pause. */
+  private ticked = false;
   private cycle: Promise<void> | null = null;
   private cycleAbort = new AbortController();
   private shuttingDown = false;
@@ -166,11 +168,12 @@ export class NodeDaemon {
     if (this.ticking) return;
     this.ticking = true;
     try {
-      if (lateBy > this.marginMs) {
+      if (lateBy > this.marginMs && this.ticked) {
         // We were paused (SIGSTOP, a stall): before anything else, judge every lease again.
         this.emit({ kind: 'node.paused', level: 'warning', message: `loop woke ${Math.round(lateBy)} ms late: re-checking every lease before any action`, data: { lateMs: Math.round(lateBy) } });
         this.cycleAbort.abort();
       }
+      this.ticked = true;
       this.recordLeaseChanges(this.leases.dropInvalid());
       this.feedGuard();
       this.channel.send(this.report());
@@ -253,6 +256,7 @@ export class NodeDaemon {
         this.emit({ ...base, kind: 'resource.failed', level: 'error', message: `${a.kind} of ${a.group}/${a.resource} failed: ${r.exec}, rc ${r.rc}: ${r.reason}` });
       }
       this.noteGroupState(a.group);
+      this.feedGuard();
     }
   }
 
@@ -499,6 +503,10 @@ export class NodeDaemon {
     }
   }
 
+  refreshGuard(): void {
+    this.feedGuard();
+  }
+
   /** What the guard must stop if we die: everything of the groups we hold (or held and may still run). */
   private feedGuard(): void {
     if (!this.guard) return;
@@ -508,9 +516,12 @@ export class NodeDaemon {
     const pidDirs: string[] = [];
     for (const g of this.config.groups) {
       const states = this.resources.get(g.name) ?? {};
+      // A held group counts whole, before its starts run: the guard must know a resource
+      // before it exists, or a daemon that dies mid-start leaves it behind.
+      const held = this.leases.validUntil(g.name) !== null;
       for (const r of g.resources) {
         const st = states[r.name];
-        if (st !== 'running' && st !== 'failed') continue;
+        if (!held && st !== 'running' && st !== 'failed') continue;
         pidDirs.push(this.stateDirOf(g.name, r.name));
         if (r.type === 'vip') vips.push({ address: r.params.address, prefix: r.params.prefix, ...(r.params.interface ? { interface: r.params.interface } : {}) });
         if (r.type === 'volume') volumes.push({ path: r.params.path, ...(r.params.device ? { device: r.params.device } : {}) });

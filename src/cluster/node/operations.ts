@@ -95,7 +95,9 @@ export function svcLoad(d: NodeDaemon, spec: SvcSpec): SvcInfo {
   }
   if (spec.command.length === 0) throw new TandemError('CLU_ERR_ARGS', 'invalid', 'svc load needs a command after --');
   try {
-    return d.services.load(spec);
+    const info = d.services.load(spec);
+    d.refreshGuard();
+    return info;
   } catch (err) {
     throw new TandemError('CLU_ERR_SVC', 'exists', (err as Error).message);
   }
