@@ -103,3 +103,22 @@ test('vip iproute2: a link without carrier refuses the start and fails the monit
     await rm(state, { recursive: true, force: true });
   }
 });
+
+test('vip loopback: a non-local address is added to lo and removed on stop', { skip: skip ?? false, timeout: 120_000 }, async () => {
+  const lab = await createLab({ nodes: [{ name: 'a' }] });
+  const state = await mkdtemp(join(tmpdir(), 'tandem-vip-'));
+  const lo = { name: 'vip', type: 'vip', params: { address: '198.18.0.200', driver: 'loopback' } };
+  const act = (action: 'start' | 'stop' | 'monitor') =>
+    runInLab(lab, 'a', { kind: 'agent', resource: lo, action, node: 'a', epoch: 1, stateDir: state });
+  try {
+    assert.deepEqual(await act('start'), { rc: OCF.SUCCESS, reason: 'added 198.18.0.200/32 to lo', lines: [] });
+    assert.match((await lab.exec('a', 'ip', ['-o', 'addr', 'show', 'dev', 'lo'])).stdout, /inet 198\.18\.0\.200\/32/);
+    assert.equal((await act('monitor')).rc, OCF.SUCCESS);
+    assert.equal((await act('stop')).reason, 'released 198.18.0.200 (removed from lo)');
+    assert.doesNotMatch((await lab.exec('a', 'ip', ['-o', 'addr', 'show', 'dev', 'lo'])).stdout, /198\.18\.0\.200/);
+    assert.equal((await act('monitor')).rc, OCF.NOT_RUNNING);
+  } finally {
+    await lab.destroy();
+    await rm(state, { recursive: true, force: true });
+  }
+});
