@@ -168,7 +168,9 @@ test('IDLE: a message delivered through the smtp process arrives as EXISTS witho
   const mailer = createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, tls: { rejectUnauthorized: false } });
   const info = await mailer.sendMail({ from: 'someone@example.org', to: 'dave@demo.test', subject: 'while idling', text: 'ping' });
   assert.match(String(info.response), /^250/);
-  const count = await Promise.race([exists, new Promise<null>((r) => setTimeout(() => r(null), 20_000))]);
+  let timer: NodeJS.Timeout | undefined;
+  const count = await Promise.race([exists, new Promise<null>((r) => { timer = setTimeout(() => r(null), 20_000); })]);
+  clearTimeout(timer);
   assert.equal(count, 1, 'EXISTS arrived during IDLE');
   await eventually(async () => (await listMaildir(f.maildir('dave'))).length === 1, 'the delivered file');
   await c.logout();
