@@ -223,7 +223,9 @@ export class ClusterHarness {
 
   /** Runs the real CLI against this cluster (as an operator would). */
   cli(args: string[], node?: string): { code: number; stdout: string; stderr: string } {
-    const full = [...args, '--config', this.configPath(node ?? 'sv1'), ...(node ? ['--node', node] : [])];
+    const target = ['--config', this.configPath(node ?? 'sv1'), ...(node ? ['--node', node] : [])];
+    const dash = args.indexOf('--');
+    const full = dash < 0 ? [...args, ...target] : [...args.slice(0, dash), ...target, ...args.slice(dash)];
     const r = spawnSync(process.execPath, [TANDEM_BIN, ...full], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, TANDEM_LOG_LEVEL: 'silent' } });
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   }

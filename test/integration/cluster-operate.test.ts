@@ -1,0 +1,116 @@
+// Operating a two-node cluster of real daemons through the real CLI and the API: status,
+// group move and failover, cluster stop/start, svc load/restart and a supervised service
+// that keeps dying (restarts, then failover), a monitor that keeps failing (restarts R
+// times, then failover), broadcast, group stop/start.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ClusterHarness, eventually, isAlive } from '../helpers/cluster.ts';
+
+test('cluster operations: move, failover, cluster stop, svc supervision, monitor recovery, broadcast', async () => {
+  const h = await new ClusterHarness({
+    nodes: 2,
+    groups: (c) => [{
+      name: 'mail', nodes: c.names(), resources: [{
+        name: 'app', type: 'script', params: { start: '/bin/true', stop: '/bin/true', env: { MARKER_DIR: c.markers } },
+        monitors: [{ name: 'alive', kind: 'agent', interval: '200ms', timeout: '200ms', fall: 1, recovery: { restarts: 2, window: '60s' } }],
+      }],
+    }],
+  }).init();
+  const holder = async (node = 'sv1'): Promise<string | null> => (await h.status(node)).groups[0]!.holder;
+  const runsOn = (node: string) => eventually(`mail running on ${node} only`, async () => {
+    const g = (await h.status(node)).groups[0]!;
+    return g.holder === node && g.resources[node]?.app === 'running' && h.runners('mail', 'app').join() === node;
+  }, 30_000);
+  try {
+    await h.start('sv1');
+    await h.start('sv2');
+    await runsOn('sv1');
+
+    // tandem status, as an operator reads it.
+    const st = h.cli(['status'], 'sv2');
+    assert.equal(st.code, 0, st.stderr);
+    assert.match(st.stdout, /mail: held by sv1, epoch \d+/);
+    assert.match(st.stdout, /sv1 +reachable .*config matches/);
+    const json = JSON.parse(h.cli(['status', '--json'], 'sv1').stdout) as { groups: Array<{ holder: string }> };
+    assert.equal(json.groups[0]!.holder, 'sv1');
+
+    // group move --to, refused moves, group failover.
+    const bad = h.cli(['group', 'move', 'mail', '--to', 'nosuch'], 'sv1');
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /nosuch is not in group mail's node list/);
+    const unknownGroup = h.cli(['group', 'start', 'nosuch'], 'sv1');
+    assert.match(unknownGroup.stderr, /no group "nosuch"/);
+    const moved = h.cli(['group', 'move', 'mail', '--to', 'sv2'], 'sv1');
+    assert.equal(moved.code, 0, moved.stderr);
+    assert.match(moved.stdout, /moving to sv2/);
+    await runsOn('sv2');
+    assert.equal((await h.status('sv2')).groups[0]!.moveTo, null, 'the satisfied move request is cleared');
+    const failed = h.cli(['group', 'failover', 'mail'], 'sv1');
+    assert.equal(failed.code, 0, failed.stderr);
+    await runsOn('sv1');
+
+    // cluster stop on the active node hands the group over; cluster start does not take it back (failback manual).
+    await h.api('sv1', 'POST', '/api/cluster/stop');
+    await runsOn('sv2');
+    const stoppedNode = (await h.status('sv2')).nodes.find((n) => n.name === 'sv1')!;
+    assert.equal(stoppedNode.stopped, true);
+    await h.api('sv1', 'POST', '/api/cluster/start');
+    await eventually('sv2 sees sv1 started', async () => !(await h.status('sv2')).nodes.find((n) => n.name === 'sv1')!.stopped, 10_000);
+    assert.equal(await holder('sv2'), 'sv2');
+
+    // svc load on the active node (what a start script does), svc restart (no failover),
+    // then the process keeps dying: 1 restart, then the group fails over.
+    const notActive = h.cli(['svc', 'load', 'web', '--group', 'mail', '--', 'sleep', '1000'], 'sv1');
+    assert.notEqual(notActive.code, 0);
+    assert.match(notActive.stderr, /not running on sv1/);
+    const loaded = h.cli(['svc', 'load', 'web', '--group', 'mail', '--monitor', '--restarts', '1', '--window', '60s', '--on-fail', 'failover', '--', 'sleep', '1000'], 'sv2');
+    assert.equal(loaded.code, 0, loaded.stderr);
+    const svcPid = async (): Promise<number> => (await h.status('sv2')).services.find((s) => s.name === 'web')?.pid ?? 0;
+    const pid1 = await svcPid();
+    assert.ok(pid1 > 0 && isAlive(pid1));
+    const restarted = h.cli(['svc', 'restart', 'web'], 'sv1');
+    assert.equal(restarted.code, 0, restarted.stderr);
+    assert.match(restarted.stdout, /restarted on sv2/, 'forwarded to the node that runs it');
+    const pid2 = await svcPid();
+    assert.ok(pid2 !== pid1 && isAlive(pid2) && !isAlive(pid1));
+    process.kill(pid2, 'SIGKILL');
+    const pid3 = await eventually('web restarted after its first death', async () => { const p = await svcPid(); return p !== pid2 && p > 0 ? p : 0; }, 10_000);
+    assert.equal(await holder('sv2'), 'sv2', 'a restart within the budget is not a failover');
+    process.kill(pid3, 'SIGKILL');
+    await runsOn('sv1');
+    await eventually('web killed with the group on sv2', () => !isAlive(pid3), 10_000);
+    assert.ok(h.events('sv2').some((e) => e.kind === 'group.failover-requested'));
+
+    // A monitor that keeps failing: restarted twice in place (RECOVER), then failover to sv2.
+    const before = h.history().length;
+    writeFileSync(join(h.markers, 'app.sv1.fail'), '');
+    await runsOn('sv2');
+    const recovery = h.history().slice(before);
+    const recovers = recovery.filter((x) => x.node === 'sv1' && x.op === 'start' && x.event === 'RECOVER');
+    assert.equal(recovers.length, 2, `two restarts on sv1: ${JSON.stringify(recovery)}`);
+    const takeover = recovery.find((x) => x.node === 'sv2' && x.op === 'start');
+    assert.equal(takeover?.event, 'FAILOVER');
+    assert.ok((await h.status('sv2')).groups[0]!.failures.length >= 3);
+
+    // broadcast reaches both logs.
+    const bc = h.cli(['broadcast', 'maintenance', 'at', 'noon'], 'sv1');
+    assert.equal(bc.code, 0, bc.stderr);
+    await eventually('broadcast in both logs', () => ['sv1', 'sv2'].every((n) => h.events(n).some((e) => e.kind === 'broadcast' && e.message === 'maintenance at noon')), 5_000);
+
+    // group stop: nothing runs anywhere; group start: it runs again (on sv2: sv1 is out of restarts).
+    await h.api('sv1', 'POST', '/api/group/mail/stop');
+    await eventually('mail stopped everywhere', async () => (await holder('sv2')) === null && h.runners('mail', 'app').length === 0, 15_000);
+    await h.api('sv1', 'POST', '/api/group/mail/start');
+    await runsOn('sv2');
+
+    // The event log through the CLI, filtered by kind.
+    const log = h.cli(['log', '--kind', 'lease', '-n', '5'], 'sv2');
+    assert.equal(log.code, 0, log.stderr);
+    assert.match(log.stdout, /lease\.acquired/);
+    assert.doesNotMatch(log.stdout, /resource\./);
+  } finally {
+    await h.cleanup();
+  }
+});
