@@ -11,6 +11,7 @@ export const SERVICES: Readonly<Record<string, () => Promise<ServiceStarter>>> =
   http: async () => (await import('../http/service.ts')).startHttpService,
   imap: async () => (await import('../imap/service.ts')).startImapService,
   ldap: async () => (await import('../ldap/service.ts')).startLdapService,
+  password: async () => (await import('../password/service.ts')).startPasswordService,
   replication: async () => (await import('../replication/service.ts')).startReplicationService,
 };
 

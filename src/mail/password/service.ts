@@ -1,0 +1,137 @@
+// The password service (`tandem mail serve password`): poppassd on port 106 style.
+// poppassd has no STARTTLS, so the password crosses the network in the clear unless
+// the listener speaks implicit TLS (password.implicitTls). A cleartext listener serves
+// only the networks in password.plaintextNetworks (loopback by default: a webmail on
+// the same host); everyone else is refused before sending a password.
+import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import type { MailContext, RunningService } from '../core/context.ts';
+import { inAnyNetwork, normalizeIp, parseCidr } from '../../lib/cidr.ts';
+import { Pop3Connection } from '../pop3/server/connection.ts';
+import { LoginThrottle } from '../pop3/server/throttle.ts';
+import { formatReply } from './proto/command.ts';
+import { runPasswordSession, type PasswordSessionDeps } from './session.ts';
+
+export interface PasswordService extends RunningService {
+  readonly port: number | null;
+}
+
+/** Long enough for a 1024-character password plus the verb. */
+const MAX_LINE_BYTES = 2048;
+const IDLE_TIMEOUT_MS = 120_000;
+const CLOSE_GRACE_MS = 3000;
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const addr = server.address();
+      resolve(typeof addr === 'object' && addr ? addr.port : port);
+    });
+  });
+}
+
+export async function startPasswordService(ctx: MailContext): Promise<PasswordService> {
+  const { settings, log, directory } = ctx;
+  const cfg = settings.password;
+  const limits = settings.limits;
+  const plaintextNets = cfg.plaintextNetworks.map(parseCidr);
+  const deps: PasswordSessionDeps = {
+    hostname: settings.hostname,
+    authenticate: (a, p) => directory.authenticate(a, p),
+    setPassword: (a, p) => directory.setPassword(a, p),
+    throttle: new LoginThrottle({
+      maxFailuresPerIp: settings.auth.maxFailuresPerIp,
+      maxFailuresPerUser: settings.auth.maxFailuresPerUser,
+      windowMs: settings.auth.failureWindowSeconds * 1000,
+    }),
+    minLength: cfg.minLength,
+    maxBadCommands: 5,
+    log,
+  };
+
+  const sockets = new Set<Socket>();
+  const perIp = new Map<string, number>();
+  const sessions = new Set<{ conn: Pop3Connection; done: Promise<void> }>();
+  let closing = false;
+
+  function admit(socket: Socket): string | null {
+    const ip = normalizeIp(socket.remoteAddress ?? 'unknown');
+    const count = perIp.get(ip) ?? 0;
+    if (closing) return 'Server shutting down; try again later.';
+    if (sockets.size >= limits.maxConnections) return `Too many connections (limit ${limits.maxConnections}); try again later.`;
+    if (count >= limits.connectionsPerIp) return `Too many connections from ${ip} (limit ${limits.connectionsPerIp}); try again later.`;
+    sockets.add(socket);
+    perIp.set(ip, count + 1);
+    socket.once('close', () => {
+      sockets.delete(socket);
+      const left = (perIp.get(ip) ?? 1) - 1;
+      if (left <= 0) perIp.delete(ip);
+      else perIp.set(ip, left);
+    });
+    return null;
+  }
+
+  function start(socket: Socket, secure: boolean): void {
+    socket.on('error', () => undefined);
+    const ip = normalizeIp(socket.remoteAddress ?? 'unknown');
+    if (!secure && !inAnyNetwork(plaintextNets, ip)) {
+      log.warn({ event: 'password.connection.refused', ip, reason: 'cleartext' });
+      socket.end(formatReply({ code: 500, text: `Cleartext password changes are not accepted from ${ip}; use the webmail or a TLS connection.` }));
+      return;
+    }
+    const conn = new Pop3Connection(socket, { secure, maxLineBytes: MAX_LINE_BYTES, idleTimeoutMs: IDLE_TIMEOUT_MS });
+    const entry = { conn, done: runPasswordSession(conn, ip, deps).catch((e: unknown) => log.error({ event: 'password.session.crashed', ip, error: (e as Error).stack })) };
+    sessions.add(entry);
+    void entry.done.finally(() => sessions.delete(entry));
+  }
+
+  const host = cfg.bindAddress ?? settings.listen.address;
+  const listening: string[] = [];
+  let server: Server | null = null;
+  let port: number | null = null;
+  if (settings.listen.password.port !== null) {
+    if (cfg.implicitTls) {
+      const tlsServer = createTlsServer({ cert: ctx.tls.cert, key: ctx.tls.key, handshakeTimeout: 30_000 });
+      tlsServer.on('connection', (socket: Socket) => {
+        if (admit(socket)) socket.destroy();
+      });
+      tlsServer.on('secureConnection', (socket) => start(socket, true));
+      tlsServer.on('tlsClientError', (e) => log.info({ event: 'password.tls.handshake-failed', error: e.message }));
+      server = tlsServer;
+    } else {
+      server = createServer((socket) => {
+        socket.on('error', () => undefined);
+        const refusal = admit(socket);
+        if (refusal) {
+          socket.end(formatReply({ code: 500, text: refusal }));
+          return;
+        }
+        start(socket, false);
+      });
+    }
+    port = await listen(server, settings.listen.password.port, host);
+    listening.push(`${host}:${port}`);
+  }
+  log.info({ event: 'password.listening', listening, implicitTls: cfg.implicitTls });
+
+  return {
+    name: 'password',
+    listening,
+    port,
+    async close() {
+      closing = true;
+      const stopped = server ? new Promise<void>((resolve) => server!.close(() => resolve())) : Promise.resolve();
+      // A change in progress finishes (it is one SQLite commit); idle sessions end now.
+      for (const { conn } of sessions) conn.requestShutdown();
+      const all = Promise.all([...sessions].map((s) => s.done));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([all, new Promise<void>((resolve) => { timer = setTimeout(resolve, CLOSE_GRACE_MS); })]);
+      clearTimeout(timer);
+      for (const socket of sockets) socket.destroy();
+      await stopped;
+      log.info({ event: 'password.closed' });
+    },
+  };
+}
