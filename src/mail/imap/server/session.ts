@@ -3,6 +3,8 @@
 // untagged-update points of RFC 9051 7.4.1, literal cleanup) and runs handlers from the
 // command table. Every way out goes through one finally that leaves the mailbox.
 import { randomBytes } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { isLoopback } from '../../../lib/cidr.ts';
 import { errorId, isTandemError, type TandemError } from '../../../lib/errors.ts';
 import { readUsage, exceedsQuota } from '../../storage/quota.ts';
@@ -245,7 +247,7 @@ export class ImapSession {
     try {
       result = await handler.run(this.ctx, this.state, cmd);
     } catch (e) {
-      result = this.failure(e, cmd);
+      result = await this.failure(e, cmd);
     } finally {
       await this.sinks.discardUpTo(ev.streamsUpTo);
     }
@@ -257,8 +259,9 @@ export class ImapSession {
       if (mb.gone) {
         // RFC 9051 2.3.1.1 / 7.1.5: never serve stale UIDs; the client reconnects and re-selects.
         this.event('imap.mailbox.gone', { mailbox: mb.name, reason: mb.gone });
+        await this.bye(mb.gone);
         if (!result.sent) await this.conn.write(formatTagged(cmd.tag, result.status, result.text, result.code));
-        return this.bye(mb.gone);
+        return true;
       }
     }
     if (!result.sent) await this.conn.write(formatTagged(cmd.tag, result.status, result.text, result.code));
@@ -287,9 +290,17 @@ export class ImapSession {
    * Expected failures become NO with their RFC 5530 code; anything else is a bug: logged
    * in full under an id, the client gets NO [SERVERBUG] with that id, the session goes on.
    */
-  private failure(e: unknown, cmd: Command): Result {
+  private async failure(e: unknown, cmd: Command): Promise<Result> {
     if (isTandemError(e)) return { status: 'NO', text: e.message, code: codeOf(e) };
     const code = (e as NodeJS.ErrnoException)?.code;
+    if (code === 'ENOENT' && this.state.kind === 'selected') {
+      // The folder's directory went away under us (another program): leave it, never guess.
+      const mb = this.state.mailbox;
+      if (!(await stat(join(mb.ix.dir, 'cur')).then((s) => s.isDirectory(), () => false))) {
+        mb.markGone(`mailbox ${mb.name} was deleted or renamed by another program`);
+        return { status: 'NO', text: `mailbox ${mb.name} no longer exists`, code: { code: 'NONEXISTENT' } };
+      }
+    }
     if (code === 'ENOSPC' || code === 'EDQUOT') return { status: 'NO', text: 'no space left on the mail volume; try again later', code: { code: 'OVERQUOTA' } };
     const id = errorId();
     this.deps.log.error({ event: 'imap.command.error', session: this.id, command: cmd.name, errorId: id, err: e });

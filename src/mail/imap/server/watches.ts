@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import type { FolderIndex } from '../store/folder-index.ts';
 import { watchFolder, type FolderWatch } from '../store/watch.ts';
 
-export type GoneListener = (reason: string) => void;
+/** `reason` null: removed by another program (the session names the mailbox itself). */
+export type GoneListener = (reason: string | null) => void;
 
 interface Entry {
   readonly ix: FolderIndex;
@@ -47,7 +48,7 @@ export class FolderWatches {
   /** A sync failed: if the folder's directory is gone, its sessions must leave it. */
   private async checkGone(dir: string): Promise<void> {
     const alive = await stat(join(dir, 'cur')).then((s) => s.isDirectory(), () => false);
-    if (!alive) this.gone(dir, 'mailbox was deleted or renamed by another program');
+    if (!alive) this.gone(dir, null);
   }
 
   /** The folder at `dir` (and with `children` its Maildir++ children `dir.*`) was deleted or renamed. */
@@ -57,7 +58,7 @@ export class FolderWatches {
     }
   }
 
-  private gone(dir: string, reason: string): void {
+  private gone(dir: string, reason: string | null): void {
     const e = this.entries.get(dir);
     if (!e) return;
     for (const l of [...e.listeners]) l(reason);

@@ -38,7 +38,7 @@ async function select(ctx: SessionContext, state: LoggedIn, cmd: SelectCommand):
   }
   if (cmd.condstore || cmd.qresync) ctx.condstore = true;
   const mailbox = new SelectedMailbox(arg.name, ix, readOnly, () => ctx.wake());
-  mailbox.setWatch(ctx.deps.watches.acquire(ix, (reason) => mailbox.markGone(reason)));
+  mailbox.setWatch(ctx.deps.watches.acquire(ix, (reason) => mailbox.markGone(reason ?? `mailbox ${arg.name} was deleted or renamed by another program`)));
 
   const keywords = ix.definedKeywords();
   const msgs = ix.messages();
