@@ -5,6 +5,7 @@ import { volumeAgent } from './volume.ts';
 import { serviceAgent } from './service.ts';
 import { scriptAgent } from './script.ts';
 import { vipAgent } from './vip.ts';
+import { syncAgent } from './sync.ts';
 
 /** An agent for a type this build does not implement yet: every action says so. */
 function unimplemented(resource: ResourceConfig): ResourceAgent {
@@ -19,6 +20,7 @@ export function agentFor(resource: ResourceConfig): ResourceAgent {
     case 'service': return serviceAgent(resource);
     case 'script': return scriptAgent(resource);
     case 'vip': return vipAgent(resource);
+    case 'sync': return syncAgent(resource);
     default: return unimplemented(resource);
   }
 }
