@@ -55,7 +55,7 @@ export function registerComposeRoutes(app: FastifyInstance, deps: HttpDeps, secu
       const m = readable(await parsed(found.message.id, async () => (await mailbox.read(s.user, f, uid)).data));
       const raw = await parsed(found.message.id, async () => (await mailbox.read(s.user, f, uid)).data);
       const bccHeader = raw.bcc ? (Array.isArray(raw.bcc) ? raw.bcc : [raw.bcc]).map((x) => x.text).join(', ') : '';
-      return { ...d, to: m.to, cc: m.cc, bcc: bccHeader, subject: m.subject, body: m.text, from: m.fromAddresses[0] ?? s.user.address,
+      return { ...d, to: m.to, cc: m.cc, bcc: bccHeader, subject: m.subject, body: m.text.replace(/\s+$/, ''), from: m.fromAddresses[0] ?? s.user.address,
         inReplyTo: String(raw.inReplyTo ?? ''), references: m.references.join(' '), orig: { f, uid, attachments: m.attachments }, draftUid: uid };
     }
     if (!q.mode || !q.uid) return d;
