@@ -68,4 +68,6 @@ export function createMessageLayer(layout: VolumeLayout, opts: MessageLayerOptio
   };
 }
 
-export type { MessageLayer, MessageMeta, SectionData } from './api.ts';
+export type { MessageLayer, MessageMeta, SectionData, ThreadNode } from './api.ts';
+/** THREAD response data (`(2)(3 6 (4 23)(44 7 96))`) from `thread()`'s result. */
+export { formatThreads } from './thread-format.ts';

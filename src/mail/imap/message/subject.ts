@@ -15,16 +15,28 @@ const FWD_HDR = /^\[fwd:(.*)\]$/is;
  * @example baseSubject('Re: [list] Fwd: hello (fwd)') // 'hello'
  */
 export function baseSubject(subject: string | null): string {
-  if (subject === null) return '';
+  return extractSubject(subject).base;
+}
+
+/**
+ * The base subject and whether the subject marked a reply or forward (a `Re:`/`Fwd:` leader,
+ * a `(fwd)` trailer or a `[fwd: ...]` wrapper), which THREAD=REFERENCES step 5 needs.
+ */
+export function extractSubject(subject: string | null): { base: string; isReplyOrForward: boolean } {
+  if (subject === null) return { base: '', isReplyOrForward: false };
+  let replyOrForward = false;
   // (1) decode, tabs and continuations to space, runs of spaces to one
   let s = decodeWords(subject).replace(/\r?\n/g, '').replace(/[\t ]+/g, ' ');
   for (let round = 0; round < 100; round++) {
     // (2) trailers
-    for (let prev = ''; prev !== s;) { prev = s; s = s.replace(TRAILER, ''); }
+    for (let prev = ''; prev !== s;) {
+      prev = s;
+      s = s.replace(TRAILER, (m) => { if (m.trim() !== '') replyOrForward = true; return ''; });
+    }
     // (3)-(5) leaders and a leading blob when something follows it
     for (let prev = ''; prev !== s;) {
       prev = s;
-      s = s.replace(LEADER, '');
+      s = s.replace(LEADER, (m) => { if (m.trim() !== '') replyOrForward = true; return ''; });
       const blob = LEADING_BLOB.exec(s);
       if (blob && blob[0].length < s.length) s = s.slice(blob[0].length);
     }
@@ -32,8 +44,9 @@ export function baseSubject(subject: string | null): string {
     const fwd = FWD_HDR.exec(s);
     if (!fwd) break;
     s = fwd[1]!;
+    replyOrForward = true;
   }
-  return s;
+  return { base: s, isReplyOrForward: replyOrForward };
 }
 
 /** i;ascii-casemap (RFC 4790): ASCII letters upper-cased, everything else as is. */
