@@ -51,8 +51,11 @@ export function registerNodeCommands(program: Command): void {
     .option('--allow-reboot', 'let the recovery final action `reboot` really reboot this host')
     .option('--agents <module>', 'load resource agents from this module (for tests)')
     .action(action(async (opts: { config?: string; node?: string; state?: string; allowReboot?: boolean; agents?: string }) => {
-      const { config } = await loadClusterConfig(opts.config);
+      const { config, path } = await loadClusterConfig(opts.config);
       const self = pickNode(config, opts.node);
+      // Start scripts run `tandem svc load ...`: they find this daemon through these.
+      process.env.TANDEM_CLUSTER_CONFIG = resolve(path);
+      process.env.TANDEM_NODE = self;
       const stateDir = resolve(opts.state ?? `/var/lib/tandem/${self}`);
       const arbiter = await createArbiter(config).catch((err: Error) => { throw new CliError(`arbiter: ${err.message}`); });
       const daemon = new NodeDaemon({ config, self, stateDir, arbiter, agentFor: await loadAgents(opts.agents), sinks: await loadSinks(config, self), allowReboot: Boolean(opts.allowReboot) });

@@ -16,7 +16,8 @@ import {
   broadcast, groupMove, groupStart, groupStop, setMonitorSuspended, svcLoad, svcOp,
 } from '../node/operations.ts';
 
-const BODY_LIMIT = 8 * 1024 * 1024;
+/** Room for the largest synced file in base64 (16 MiB -> about 22 MB of JSON). */
+const BODY_LIMIT = 24 * 1024 * 1024;
 const SECRET_PLACEHOLDER = '(secret not shown)';
 
 declare module 'fastify' {

@@ -2,11 +2,11 @@
 // other reachable nodes over the signed node channel, and the receiving side, which writes
 // a file durably at the same path ONLY when that path is listed in a `sync` resource of its
 // own configuration, and refuses anything else with a reason.
-import { chmod, utimes } from 'node:fs/promises';
 import { dirname, isAbsolute, normalize } from 'node:path';
 import type { ClusterConfig } from '../model/config-schema.ts';
 import type { PeerFiles, SyncedFile } from '../agents/agent.ts';
-import { mkdirDurable, replaceFileDurable } from '../../lib/durable.ts';
+import { mkdirDurable } from '../../lib/durable.ts';
+import { writeSyncedFile, SYNC_MAX_BYTES } from '../agents/sync.ts';
 
 /** What travels: the file with its data in base64. */
 export interface FileMessage {
@@ -18,7 +18,7 @@ export interface FileMessage {
   readonly mtimeMs: number;
 }
 
-export const MAX_SYNC_FILE_BYTES = 4 * 1024 * 1024;
+export const MAX_SYNC_FILE_BYTES = SYNC_MAX_BYTES;
 
 export type Sender = (node: string, message: FileMessage, signal: AbortSignal) => Promise<{ ok: boolean; reason: string }>;
 
@@ -53,12 +53,12 @@ export async function receiveFile(config: ClusterConfig, msg: FileMessage): Prom
   if (data.length > MAX_SYNC_FILE_BYTES) return { ok: false, reason: `file larger than ${MAX_SYNC_FILE_BYTES} bytes` };
   try {
     await mkdirDurable(dirname(msg.path), 0o755);
-    await replaceFileDurable(msg.path, data);
-    const mode = Number.isInteger(msg.mode) ? msg.mode & 0o7777 : 0o600;
-    await chmod(msg.path, mode);
-    if (Number.isFinite(msg.mtimeMs)) await utimes(msg.path, new Date(), new Date(msg.mtimeMs));
   } catch (err) {
-    return { ok: false, reason: `write failed: ${(err as Error).message}` };
+    return { ok: false, reason: `cannot create ${dirname(msg.path)}: ${(err as Error).message}` };
   }
-  return { ok: true };
+  // The sync agent's writer: temp file with mode and mtime, fsync, rename, directory fsync.
+  const mode = Number.isInteger(msg.mode) ? msg.mode & 0o7777 : 0o600;
+  const mtimeMs = Number.isFinite(msg.mtimeMs) ? msg.mtimeMs : Date.now();
+  const refused = await writeSyncedFile({ path: msg.path, data, mode, mtimeMs }, [msg.path]);
+  return refused === null ? { ok: true } : { ok: false, reason: `write failed: ${refused}` };
 }
