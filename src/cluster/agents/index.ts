@@ -1,29 +1,32 @@
 // The built-in agents by resource type (and VIP driver): the executor's one entry point.
 import type { ResourceConfig } from '../model/config-schema.ts';
-import { OCF, type ResourceAgent } from './agent.ts';
+import type { ResourceAgent } from './agent.ts';
+import { assertNever } from '../../lib/errors.ts';
 import { volumeAgent } from './volume.ts';
 import { serviceAgent } from './service.ts';
 import { scriptAgent } from './script.ts';
 import { vipAgent } from './vip.ts';
 import { syncAgent } from './sync.ts';
+import { ocfAgent } from './ocf.ts';
 
-/** An agent for a type this build does not implement yet: every action says so. */
-function unimplemented(resource: ResourceConfig): ResourceAgent {
-  const out = async () => ({ rc: OCF.ERR_UNIMPLEMENTED, reason: `resource type ${resource.type} is not implemented yet` });
-  return { validate: out, start: out, stop: out, monitor: out };
-}
-
-/** The agent that runs `resource`. Agents hold no per-call state; one may be cached per resource. */
+/**
+ * The agent that runs `resource`. Agents keep their state in files under ctx.stateDir;
+ * the service and sync agents also keep in-process handles (child exit status, watchers)
+ * keyed by stateDir, group and resource, so creating a new agent per call is fine.
+ */
 export function agentFor(resource: ResourceConfig): ResourceAgent {
   switch (resource.type) {
-    case 'volume': return volumeAgent(resource);
-    case 'service': return serviceAgent(resource);
-    case 'script': return scriptAgent(resource);
     case 'vip': return vipAgent(resource);
+    case 'volume': return volumeAgent(resource);
+    case 'script': return scriptAgent(resource);
+    case 'service': return serviceAgent(resource);
     case 'sync': return syncAgent(resource);
-    default: return unimplemented(resource);
+    case 'ocf': return ocfAgent(resource);
+    default: return assertNever(resource, 'resource type');
   }
 }
 
 export { OCF } from './agent.ts';
 export type { ResourceAgent, AgentContext, AgentOutcome, PeerFiles, SyncedFile, StartEvent } from './agent.ts';
+export { FENCE_FILE, readFence, type FenceRecord } from './fence.ts';
+export { writeSyncedFile } from './sync.ts';
