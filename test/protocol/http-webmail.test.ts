@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
-import nodemailer from 'nodemailer';
+import nodemailer, { type SendMailOptions } from 'nodemailer';
 import { startWebStack, WebClient, eventually, type WebStack } from '../helpers/browser.ts';
 import { HOSTILE_SAMPLES, FORBIDDEN_PATTERNS } from '../../src/mail/http/policy/hostile-samples.ts';
 
@@ -17,7 +17,7 @@ before(async () => {
 });
 after(async () => { await stack?.close(); });
 
-async function smtpSend(mail: nodemailer.SendMailOptions): Promise<void> {
+async function smtpSend(mail: SendMailOptions): Promise<void> {
   const t = nodemailer.createTransport({ host: '127.0.0.1', port: stack.smtpPort, secure: false, ignoreTLS: true, tls: { rejectUnauthorized: false } });
   try {
     await t.sendMail(mail);

@@ -32,6 +32,8 @@ export interface AppOptions {
   readonly httpsUrl: string | null;
   /** Where the service listens ("host:port"), once it does; for the services page. */
   readonly listening: () => string[];
+  /** Told of every route as it is registered (the OpenAPI test compares them with the document). */
+  readonly onRoute?: (method: string, url: string) => void;
 }
 
 const STATUS: Record<FailureCategory, number> = {
@@ -57,6 +59,10 @@ export async function buildApp(deps: HttpDeps, opts: AppOptions): Promise<Fastif
     connectionTimeout: 60_000,
     return503OnClosing: true,
   });
+  if (opts.onRoute) {
+    const tell = opts.onRoute;
+    app.addHook('onRoute', (r) => { for (const m of [r.method].flat()) tell(m, r.url); });
+  }
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: 1024 * 1024 });
   await app.register(multipart, {
