@@ -15,6 +15,7 @@ import { summarize, copyKey, type Outcome } from './policy/outcome.ts';
 import { headerValues, prependHeaders, editHeaders } from './message/headers.ts';
 import { buildBounce } from './message/bounce.ts';
 import { REPLIES, isTemporary, type Reply } from '../smtp/proto/reply.ts';
+import { appendDeliveryRecord } from './record.ts';
 
 export type DeliveryDeps = Pick<MailContext, 'layout' | 'settings' | 'directory' | 'log'> & {
   /** Called once remote copies are queued, so the queue runner can start at once. */
@@ -119,6 +120,10 @@ export async function deliverMessage(deps: DeliveryDeps, env: DeliveryEnvelope, 
   if (queued) deps.onRemoteQueued?.();
 
   const outcome = summarize(addresses, exp, results);
+  // For the daily report (cron); written after the copies are durable, not awaited.
+  const stored = [...results].filter(([k, r]) => r === null && k.split(':')[1] === 'mailbox').length;
+  const remote = [...results].filter(([k, r]) => r === null && k.split(':')[1] === 'remote').length;
+  void appendDeliveryRecord(deps.layout, { t: Date.now(), kind: 'received', stored, queued: remote, failed: outcome.recipients.filter((r) => !r.ok).length }, deps.log);
   let settled = true;
   // Copies that failed while their recipient (or list) still got the message.
   for (const [i, group] of exp.groups.entries()) {
@@ -140,6 +145,7 @@ export async function deferToQueue(deps: DeliveryDeps, sender: string, recipient
   try {
     const entry = await enqueueMessage(deps.layout.queueDir, { sender, recipients, data });
     deps.log.info({ event: 'delivery.deferred', queueId: entry.id, recipients });
+    void appendDeliveryRecord(deps.layout, { t: Date.now(), kind: 'deferred', recipients: recipients.length }, deps.log);
     deps.onRemoteQueued?.();
     return true;
   } catch (err) {
@@ -209,6 +215,7 @@ export async function sendBounce(deps: DeliveryDeps, req: BounceRequest): Promis
     const out = await deliverMessage(deps, { sender: '', recipients: [{ address: req.to }] }, data);
     const r = out.recipients[0]!;
     deps.log.info({ event: 'delivery.bounce.sent', to: req.to, ok: r.ok, reason: r.ok ? undefined : r.reply.text, failures: req.failures.length });
+    void appendDeliveryRecord(deps.layout, { t: Date.now(), kind: 'bounce', recipients: req.failures.length }, deps.log);
     if (!r.ok && isTemporary(r.reply)) return deferToQueue(deps, '', [req.to], data);
     return out.settled;
   } catch (err) {
