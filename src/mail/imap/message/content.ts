@@ -21,6 +21,38 @@ export async function decodedHeaders(path: string, meta: MessageMeta): Promise<H
   return parseHeaderBlock(raw).map((f) => ({ ...f, value: decodeWords(f.value) }));
 }
 
+/**
+ * Decoded top-level headers by Maildir id, in memory only (LRU bounded by bytes): repeated
+ * header searches (FROM, SUBJECT, HEADER) then skip the file read.
+ */
+export class HeaderCache {
+  private readonly lru = new Map<string, { fields: HeaderField[]; weight: number }>();
+  private bytes = 0;
+  constructor(private readonly maxBytes = 16 * 1024 * 1024) {}
+
+  async get(path: string, id: string, meta: MessageMeta): Promise<HeaderField[]> {
+    const hit = this.lru.get(id);
+    if (hit) {
+      this.lru.delete(id);
+      this.lru.set(id, hit);
+      return hit.fields;
+    }
+    const fields = await decodedHeaders(path, meta);
+    const weight = fields.reduce((n, f) => n + f.name.length + f.value.length * 2 + 64, 0);
+    if (weight <= this.maxBytes / 8) {
+      this.lru.set(id, { fields, weight });
+      this.bytes += weight;
+      while (this.bytes > this.maxBytes) {
+        const oldest = this.lru.keys().next();
+        if (oldest.done) break;
+        this.bytes -= this.lru.get(oldest.value)!.weight;
+        this.lru.delete(oldest.value);
+      }
+    }
+    return fields;
+  }
+}
+
 interface TextLeaf { start: number; end: number; encoding: string; charset: string | null }
 
 /** Text leaves (text/*) anywhere in the structure, encapsulated messages included. */

@@ -11,6 +11,7 @@ import { metaOf } from './structure.ts';
 import { HEADER_CAP } from './mime-scan.ts';
 import { binaryData, binarySize } from './binary.ts';
 import { search } from './search.ts';
+import { HeaderCache } from './content.ts';
 import { sortMessages } from './sort.ts';
 import { threadMessages } from './thread.ts';
 
@@ -31,6 +32,7 @@ export function createMessageLayer(layout: VolumeLayout, opts: MessageLayerOptio
     maxEntries: opts.maxCachedEntries,
     maxBytes: opts.maxCachedBytes,
   });
+  const headers = new HeaderCache();
   // Parses in flight, so concurrent FETCHes of one new message scan it once.
   const inflight = new Map<string, Promise<MessageMeta>>();
 
@@ -61,7 +63,7 @@ export function createMessageLayer(layout: VolumeLayout, opts: MessageLayerOptio
     section,
     binary: (path, m, part) => binaryData(path, m, part),
     binarySize: (path, m, part) => binarySize(path, m, part),
-    search: (key, candidates, ctx) => search(key, candidates, ctx, meta),
+    search: (key, candidates, ctx) => search(key, candidates, ctx, { meta, headers }),
     sort: (keys, messages) => sortMessages(keys, messages, meta),
     thread: (algorithm, messages) => threadMessages(algorithm, messages, meta),
     close: () => cache.flush(),

@@ -11,6 +11,10 @@ import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MessageMeta } from './api.ts';
 
+/** Concurrent background cache writes, and the most waiting. */
+const WRITERS = 2;
+const MAX_QUEUED = 10_000;
+
 /** Bump when MessageMeta's shape or its derivation changes: old entries then read as misses. */
 export const META_VERSION = 1;
 
@@ -69,15 +73,33 @@ export class MetaCache {
     return null;
   }
 
-  /** Stores a freshly parsed entry in memory now and on disk in the background. */
+  /**
+   * Stores a freshly parsed entry in memory now and on disk in the background: a queue
+   * drained by WRITERS workers, so cache writes never crowd out the reads a FETCH or SEARCH
+   * is waiting for. Past MAX_QUEUED, disk writes are dropped (the entry is rebuildable).
+   */
   put(id: string, meta: MessageMeta): void {
     const text = JSON.stringify({ v: META_VERSION, id, meta } satisfies DiskEntry);
     this.remember(id, meta, text.length);
     const file = this.fileOf(id);
-    if (file === null) return;
-    const write = writeAtomically(file, text).catch(() => { this.stats.diskErrors++; });
-    this.pendingWrites.add(write);
-    void write.finally(() => this.pendingWrites.delete(write));
+    if (file === null || this.queue.size >= MAX_QUEUED) return;
+    this.queue.set(file, text);
+    while (this.writers < WRITERS && this.queue.size > 0) {
+      this.writers++;
+      const worker = this.drain().finally(() => { this.writers--; this.pendingWrites.delete(worker); });
+      this.pendingWrites.add(worker);
+    }
+  }
+
+  private readonly queue = new Map<string, string>();
+  private writers = 0;
+
+  private async drain(): Promise<void> {
+    for (let next = this.queue.entries().next(); !next.done; next = this.queue.entries().next()) {
+      const [file, text] = next.value;
+      this.queue.delete(file);
+      await writeAtomically(file, text).catch(() => { this.stats.diskErrors++; });
+    }
   }
 
   /** Waits for background disk writes. */
@@ -100,12 +122,23 @@ export class MetaCache {
   }
 }
 
+/** Fan-out directories known to exist (a mkdir per write would double its cost). */
+const madeDirs = new Set<string>();
+
 async function writeAtomically(file: string, text: string): Promise<void> {
   const dir = join(file, '..');
-  await mkdir(dir, { recursive: true });
+  if (!madeDirs.has(dir)) {
+    await mkdir(dir, { recursive: true });
+    if (madeDirs.size < 10_000) madeDirs.add(dir);
+  }
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    await writeFile(tmp, text, { mode: 0o600 });
+    await writeFile(tmp, text, { mode: 0o600 }).catch(async (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+      // index/ is documented as safe to delete, also while running: make the directory again.
+      await mkdir(dir, { recursive: true });
+      await writeFile(tmp, text, { mode: 0o600 });
+    });
     await rename(tmp, file);
   } catch (err) {
     await unlink(tmp).catch(() => undefined);

@@ -8,9 +8,16 @@ import { sequenceContains } from '../proto/sequence-set.ts';
 import { assertNever, isTandemError } from '../../../lib/errors.ts';
 import type { MessageMeta, SearchCandidate, SearchContext } from './api.ts';
 import type { HeaderField } from './headers.ts';
-import { bodyContains, decodedHeaders, fold } from './content.ts';
+import { bodyContains, fold } from './content.ts';
+import type { HeaderCache } from './content.ts';
 
 type MetaFn = (path: string, id: string) => Promise<MessageMeta>;
+
+/** Where SEARCH gets content from: the (cached) meta and the (cached) decoded header. */
+export interface SearchSources {
+  readonly meta: MetaFn;
+  readonly headers: HeaderCache;
+}
 
 /** Messages searched at once (file reads overlap; memory stays a few chunks per message). */
 const PARALLEL = 4;
@@ -57,9 +64,9 @@ class Lazy {
   private metaP: Promise<MessageMeta> | null = null;
   private headersP: Promise<HeaderField[]> | null = null;
   private bodyP: Promise<Set<string>> | null = null;
-  constructor(readonly c: SearchCandidate, private readonly metaFn: MetaFn, private readonly needles: readonly string[]) {}
-  meta(): Promise<MessageMeta> { return (this.metaP ??= this.metaFn(this.c.path, this.c.id)); }
-  headers(): Promise<HeaderField[]> { return (this.headersP ??= this.meta().then((m) => decodedHeaders(this.c.path, m))); }
+  constructor(readonly c: SearchCandidate, private readonly src: SearchSources, private readonly needles: readonly string[]) {}
+  meta(): Promise<MessageMeta> { return (this.metaP ??= this.src.meta(this.c.path, this.c.id)); }
+  headers(): Promise<HeaderField[]> { return (this.headersP ??= this.meta().then((m) => this.src.headers.get(this.c.path, this.c.id, m))); }
   body(): Promise<Set<string>> { return (this.bodyP ??= this.meta().then((m) => bodyContains(this.c.path, m, this.needles))); }
 }
 
@@ -122,7 +129,7 @@ async function evaluate(k: SearchKey, l: Lazy, ctx: SearchContext, flags: Readon
 }
 
 /** UIDs of the candidates matching `key`, in the order given. */
-export async function search(key: SearchKey, candidates: readonly SearchCandidate[], ctx: SearchContext, metaFn: MetaFn): Promise<number[]> {
+export async function search(key: SearchKey, candidates: readonly SearchCandidate[], ctx: SearchContext, src: SearchSources): Promise<number[]> {
   const needles = [...bodyNeedles(key, new Set())];
   const matched = new Array<boolean>(candidates.length).fill(false);
   let next = 0;
@@ -132,7 +139,7 @@ export async function search(key: SearchKey, candidates: readonly SearchCandidat
       const c = candidates[i]!;
       const flags = new Set(c.flags.map((f) => f.toUpperCase()));
       try {
-        matched[i] = await evaluate(key, new Lazy(c, metaFn, needles), ctx, flags);
+        matched[i] = await evaluate(key, new Lazy(c, src, needles), ctx, flags);
       } catch (err) {
         // Expunged by another process while we searched: it matches nothing.
         if (!isTandemError(err, 'not-found')) throw err;
