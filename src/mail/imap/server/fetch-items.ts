@@ -3,6 +3,8 @@
 // socket back-pressure, never read whole into memory; the descriptor is opened first, so a
 // message expunged meanwhile is skipped before any byte of its response is written.
 import { open, type FileHandle } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { isTandemError } from '../../../lib/errors.ts';
 import type { FetchAtt, Section, Partial } from '../proto/fetch-types.ts';
 import { fetchAttLabel } from '../proto/parse-fetch.ts';
 import { formatValue, formatDateTime, type FormatOptions, type ImapValue } from '../proto/format.ts';
@@ -28,6 +30,8 @@ export type FetchOutcome = 'sent' | 'gone' | 'unknown-cte';
 
 const NEEDS_FILE = new Set(['BODY[]', 'BINARY[]', 'BINARY.SIZE', 'ENVELOPE', 'BODY', 'BODYSTRUCTURE', 'RFC822', 'RFC822.HEADER', 'RFC822.TEXT']);
 
+const PROC_FD = existsSync('/proc/self/fd');
+
 const WHOLE: Section = { part: [], text: null, fields: [] };
 
 function applyPartial(d: SectionData, p: Partial | null): SectionData {
@@ -46,18 +50,24 @@ function literal(d: SectionData, binary: boolean): Segment[] {
 }
 
 export class MessageFetcher {
+  /** Bytes of a response are on their way: an error now cannot be retried. */
+  private writing = false;
+
   constructor(private readonly ix: FolderIndex, private readonly messages: () => Promise<MessageLayer>) {}
 
   /** Writes the FETCH response of one message through `send`. */
   async fetch(t: FetchTarget, items: readonly FetchAtt[], o: FetchOptions, send: (b: Buffer) => Promise<void>): Promise<FetchOutcome> {
     const m = t.m;
-    const path = this.ix.pathOf(m);
+    const filePath = this.ix.pathOf(m);
     let fh: FileHandle | null = null;
     if (items.some((a) => NEEDS_FILE.has(a.item))) {
-      fh = await open(path, 'r').catch(() => null);
+      fh = await open(filePath, 'r').catch(() => null);
       if (!fh) return 'gone';
     }
     try {
+      // The message layer opens the file by path again; through /proc/self/fd it reopens the
+      // very file this descriptor holds, so a rename by a concurrent STORE cannot break it.
+      const path = fh && PROC_FD ? `/proc/self/fd/${fh.fd}` : filePath;
       const fileSize = fh ? (await fh.stat()).size : m.size;
       let meta: MessageMeta | null = null;
       const layer = async (): Promise<MessageLayer> => this.messages();
@@ -111,12 +121,19 @@ export class MessageFetcher {
       }
       await this.write(fh, t.seq, pairs, send);
       return 'sent';
+    } catch (e) {
+      // Renamed or removed while the message layer read it; nothing was written yet
+      // (write() comes last), so the caller can look the message up again.
+      if (((e as NodeJS.ErrnoException)?.code === 'ENOENT' || isTandemError(e, 'not-found')) && !this.writing) return 'gone';
+      throw e;
     } finally {
+      this.writing = false;
       await fh?.close().catch(() => undefined);
     }
   }
 
   private async write(fh: FileHandle | null, seq: number, pairs: Segment[][], send: (b: Buffer) => Promise<void>): Promise<void> {
+    this.writing = true;
     let pending: Buffer[] = [Buffer.from(`* ${seq} FETCH (`)];
     const flush = async (): Promise<void> => {
       if (pending.length) await send(Buffer.concat(pending));

@@ -74,6 +74,8 @@ export class SelectedMailbox {
   ) {
     this.uidValidity = ix.uidValidity;
     this.view = ix.messages().map((m) => m.uid);
+    // One listener per session on the folder is by design; any number of sessions may select it.
+    ix.setMaxListeners(0);
     ix.on('change', this.onFolderChange);
   }
 

@@ -140,3 +140,28 @@ test('the folder removed by another program: the watch notices and the session s
   assert.ok(r.untagged.some((l) => /^\* BYE mailbox Vanish was deleted or renamed by another program/.test(l)), r.raw);
   assert.ok(await a.waitClosed());
 });
+
+test('FETCH while another session keeps renaming the same files with STORE never reports them expunged (BUG-1)', async () => {
+  const a = await s.login();
+  const b = await s.login();
+  await a.cmd('CREATE Busy');
+  await fill('Busy', 20);
+  await a.cmd('SELECT Busy');
+  await b.cmd('SELECT Busy');
+  let storing = true;
+  const storer = (async () => {
+    for (let i = 0; storing && i < 400; i++) await b.cmd(`STORE 1:20 ${i % 2 ? '-' : '+'}FLAGS.SILENT (\\Flagged)`);
+  })();
+  try {
+    for (let i = 0; i < 15; i++) {
+      const r = await a.cmd('FETCH 1:20 (UID FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])');
+      assert.ok(r.ok, r.tagged);
+      assert.equal(r.untagged.filter((l) => l.includes('BODY[HEADER.FIELDS (SUBJECT)]')).length, 20);
+    }
+  } finally {
+    storing = false;
+    await storer;
+  }
+  a.close();
+  b.close();
+});

@@ -4,7 +4,8 @@
 import { formatSequenceSet } from '../../proto/sequence-set.ts';
 import { vanishedResponse } from '../../proto/untagged.ts';
 import { defineCommand, ok, no, bad, uidOnlyExpunges } from '../command.ts';
-import { MessageFetcher } from '../fetch-items.ts';
+import { MessageFetcher, type FetchOutcome } from '../fetch-items.ts';
+import type { IndexedMessage } from '../../store/state.ts';
 import type { FetchAtt } from '../../proto/fetch-types.ts';
 import { qresyncReport } from '../qresync.ts';
 import { findByUid } from '../selected.ts';
@@ -38,21 +39,29 @@ export const FETCH = defineCommand({
       }
     }
     const fetcher = new MessageFetcher(mb.ix, () => ctx.deps.messages());
-    const list = mb.ix.messages();
     const missing: number[] = [];
     let unknownCte = false;
     for (const t of targets) {
-      // The entry may have changed (\Seen just set); take the current one.
-      const m = t.m ? findByUid(list, t.uid) : null;
-      if (!m) { missing.push(t.seq); continue; }
-      const extra: Array<'UID' | 'FLAGS' | 'MODSEQ'> = [];
-      if (cmd.uid) extra.push('UID');
-      if (flagsChanged.has(m.uid)) extra.push('FLAGS');
-      if (changedSince !== null || (flagsChanged.has(m.uid) && ctx.condstore)) extra.push('MODSEQ');
-      const outcome = await fetcher.fetch({ seq: t.seq, m }, cmd.items, { format: ctx.format, extra }, ctx.send);
-      if (outcome === 'gone') missing.push(t.seq);
+      if (!t.m) { missing.push(t.seq); continue; }
+      let outcome: FetchOutcome = 'gone';
+      let m: IndexedMessage | null = null;
+      // A STORE (here or in another process) renames the file between the lookup and the
+      // open: look the UID up again and retry; the last tries re-sync first, for a rename
+      // this process has not seen.
+      for (let attempt = 0; attempt < 6; attempt++) {
+        if (attempt >= 4) await mb.ix.sync(true);
+        m = findByUid(mb.ix.messages(), t.uid);
+        if (!m) break;
+        const extra: Array<'UID' | 'FLAGS' | 'MODSEQ'> = [];
+        if (cmd.uid) extra.push('UID');
+        if (flagsChanged.has(m.uid)) extra.push('FLAGS');
+        if (changedSince !== null || (flagsChanged.has(m.uid) && ctx.condstore)) extra.push('MODSEQ');
+        outcome = await fetcher.fetch({ seq: t.seq, m }, cmd.items, { format: ctx.format, extra }, ctx.send);
+        if (outcome !== 'gone') break;
+      }
+      if (outcome === 'gone' || !m) missing.push(t.seq);
       else if (outcome === 'unknown-cte') unknownCte = true;
-      else if (extra.includes('FLAGS') || cmd.items.some((a) => a.item === 'FLAGS')) mb.noteReported(m.uid, m.modseq);
+      else if (flagsChanged.has(m.uid) || cmd.items.some((a) => a.item === 'FLAGS')) mb.noteReported(m.uid, m.modseq);
     }
     if (unknownCte) return no('a part has a content transfer encoding this server cannot decode', { code: 'UNKNOWN-CTE' });
     if (missing.length && !cmd.uid) {
