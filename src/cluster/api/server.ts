@@ -53,6 +53,7 @@ export async function startApi(d: NodeDaemon): Promise<FastifyInstance[]> {
 export function buildApp(d: NodeDaemon): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT });
   const nonces = new NonceCache();
+  const localSources = new Set(d.config.nodes.find((n) => n.name === d.self)?.addresses ?? []);
   const peerDiffs = new Map<string, { hash: string; differences: unknown }>();
 
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
@@ -65,7 +66,8 @@ export function buildApp(d: NodeDaemon): FastifyInstance {
   });
 
   app.addHook('preHandler', async (req: FastifyRequest, reply: FastifyReply) => {
-    const verdict = verifyRequest(d.keys, nonces, req.method, req.url, req.headers, req.rawBody ?? '');
+    const local = localSources.has(req.ip.replace(/^::ffff:/, '')) || req.ip.startsWith('127.') || req.ip === '::1';
+    const verdict = verifyRequest(d.keys, nonces, req.method, req.url, req.headers, req.rawBody ?? '', Date.now(), local);
     if (!verdict.ok) {
       d.emit({ kind: 'api.refused', level: 'warning', message: `refused ${req.method} ${req.url.split('?')[0]} from ${req.ip}: ${verdict.reason}` });
       return reply.code(401).send({ error: `not authenticated: ${verdict.reason}` });

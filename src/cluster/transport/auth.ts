@@ -75,14 +75,19 @@ export class NonceCache {
   }
 }
 
+/**
+ * Checks a request's signature (or bearer token, when `allowBearer`: the API allows it only
+ * from this host, since plain HTTP would let anyone on the path reuse it).
+ */
 export function verifyRequest(keys: ChannelKeys, nonces: NonceCache, method: string, url: string,
-  headers: Record<string, string | string[] | undefined>, body: string | Buffer, nowWall = Date.now()): Verdict {
+  headers: Record<string, string | string[] | undefined>, body: string | Buffer, nowWall = Date.now(), allowBearer = true): Verdict {
   const h = (name: string): string | undefined => {
     const v = headers[name];
     return Array.isArray(v) ? v[0] : v;
   };
   const auth = h('authorization');
   if (auth !== undefined && auth.startsWith('Bearer ')) {
+    if (!allowBearer) return { ok: false, reason: 'bearer tokens are accepted only from this host; sign the request' };
     return sameMac(auth.slice(7).trim(), keys.bearer) ? { ok: true } : { ok: false, reason: 'bad bearer token' };
   }
   const node = h('x-tandem-node');
