@@ -176,14 +176,17 @@ export async function diskBackend(): Promise<ProcessBackend> {
 
 let etcdClusters = 0;
 
-/** A real etcd (election timeout 500 ms, so 1 s leases: ttl + margin = 1 s). */
+/**
+ * A real etcd with its default election timeout, so its shortest lease, 2 s, is ttl + margin.
+ * 1.7 s of validity per renewal keeps five busy children on a loaded machine in time.
+ */
 export async function etcdBackend(): Promise<ProcessBackend> {
-  const [etcd, dir] = await Promise.all([startEtcd({ electionTimeoutMs: 500 }), mkdtemp(join(tmpdir(), 'tandem-arbiter-proc-'))]);
+  const [etcd, dir] = await Promise.all([startEtcd(), mkdtemp(join(tmpdir(), 'tandem-arbiter-proc-'))]);
   let paused = false;
   return {
     name: 'etcd',
     spec: `etcd:proc${process.pid}-${++etcdClusters}@${etcd.endpoint}`,
-    timing: { ttlMs: 850, marginMs: 150 },
+    timing: { ttlMs: 1_850, marginMs: 150 },
     scratch: dir,
     async cutOff() {
       etcd.pause();

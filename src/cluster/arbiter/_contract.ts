@@ -3,7 +3,7 @@
 // time (etcd expires leases on its server clock): there the suite waits for real time and
 // polls where the backend's expiry is late by its own granularity. Every real-time loop is
 // bounded. Races use real async I/O where the backend has it.
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isLeaseValid, leaseValidUntil, monotonicClock, type Arbiter, type Clock, type Lease, type LeaseTiming } from './lease.ts';
@@ -29,6 +29,11 @@ export interface ContractOptions {
   readonly timing?: LeaseTiming;
   /** Real time only: how late after ttl + margin the backend may still report the old holder. */
   readonly expirySlackMs?: number;
+  /**
+   * Run the cases at the same time (each has its own backend): for real-time backends, whose
+   * cases mostly wait. Every assertion must then hold whatever the scheduling delays.
+   */
+  readonly concurrent?: boolean;
 }
 
 /** The suite's view of time: a manual clock it moves, or the real clock it waits on. */
@@ -50,6 +55,14 @@ async function must(arbiter: Arbiter, group: string, node: string): Promise<Leas
 }
 
 export function arbiterContract(name: string, factory: BackendFactory, opts: ContractOptions = {}): void {
+  if (opts.concurrent) {
+    describe(name, { concurrency: true }, () => { contractCases(name, factory, opts); });
+  } else {
+    contractCases(name, factory, opts);
+  }
+}
+
+function contractCases(name: string, factory: BackendFactory, opts: ContractOptions): void {
   const timing = opts.timing ?? { ttlMs: 1_000, marginMs: 100 };
   const takeoverMs = timing.ttlMs + timing.marginMs + 1;
   const real = opts.realTime === true;
