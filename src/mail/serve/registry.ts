@@ -12,6 +12,7 @@ export const SERVICES: Readonly<Record<string, () => Promise<ServiceStarter>>> =
   imap: async () => (await import('../imap/service.ts')).startImapService,
   ldap: async () => (await import('../ldap/service.ts')).startLdapService,
   password: async () => (await import('../password/service.ts')).startPasswordService,
+  cron: async () => (await import('../cron/service.ts')).startCronService,
   replication: async () => (await import('../replication/service.ts')).startReplicationService,
 };
 
