@@ -121,3 +121,20 @@ test('a throwing probe counts as a failure with its message; remove() stops a mo
     await runner.close();
   }
 });
+
+test('specs from the config: a node link monitor on lo stays healthy, a command monitor falls with its reason', async () => {
+  const { nodeMonitorSpec, resourceMonitorSpec } = await import('./index.ts');
+  const transitions: MonitorTransition[] = [];
+  const runner = new MonitorRunner({ onTransition: (t) => transitions.push(t) });
+  const recovery = { restarts: 3, window: 60_000, failover: true, finalAction: 'none' as const };
+  try {
+    runner.add(nodeMonitorSpec('node/lo', { kind: 'link', name: 'lo', interface: 'lo', interval: 20, timeout: 1000, rise: 1, fall: 1 }));
+    runner.add(resourceMonitorSpec('g/r/check', { kind: 'command', name: 'check', command: ['sh', '-c', 'echo broken; exit 2'], interval: 20, timeout: 5000, rise: 1, fall: 2, recovery },
+      async () => ({ rc: 0, reason: 'unused' })));
+    await eventually(() => transitions.length === 1 && (runner.snapshot('node/lo')?.successes ?? 0) >= 2, 'the command monitor to fall');
+    assert.deepEqual({ ...transitions[0], atMs: 0 }, { id: 'g/r/check', from: 'healthy', to: 'failed', reason: '2 consecutive failures, last: sh exited 2: broken', atMs: 0 });
+    assert.equal(runner.snapshot('node/lo')?.health, 'healthy');
+  } finally {
+    await runner.close();
+  }
+});
