@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { testVolume, fixture, crlf } from './_test-helpers.ts';
 import { createMessageLayer } from './index.ts';
 import { MetaCache } from './meta-cache.ts';
+import { isTandemError } from '../../../lib/errors.ts';
 import type { MessageMeta } from './api.ts';
 
 const vol = await testVolume();
@@ -91,4 +92,11 @@ test('the memory LRU keeps at most maxEntries and evicts the least recently used
   let kept = 0;
   for (let i = 0; i < 100; i++) if (await bytes.get(`k${i}`)) kept++;
   assert.ok(kept > 0 && kept < 100, `kept ${kept} of 100 within 4 KiB`);
+});
+
+test('meta() of a file that is gone rejects with a not-found TandemError (nothing cached)', async () => {
+  const path = join(vol.root, 'never-written.eml');
+  await assert.rejects(vol.layer.meta(path, 'gone'), (err) => isTandemError(err, 'not-found') && /no longer exists/.test((err as Error).message));
+  await vol.write('never-written.eml', crlf('Subject: late\n\n'));
+  assert.equal((await vol.layer.meta(path, 'gone')).envelope.subject, 'late', 'the failure was not cached');
 });
