@@ -5,8 +5,27 @@
 import { open, rename, link, unlink, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
+/**
+ * Asked before every durable change; throws to refuse it. The mail services install one
+ * that compares the volume's fencing token with the one they started under (issue 5):
+ * a process of a node that was replaced (paused, cut off) must not write any more.
+ */
+export type CommitGate = (path: string) => Promise<void>;
+
+let commitGate: CommitGate | null = null;
+
+/** Installs (or with null removes) this process's commit gate. */
+export function setCommitGate(gate: CommitGate | null): void {
+  commitGate = gate;
+}
+
+async function passGate(path: string): Promise<void> {
+  if (commitGate) await commitGate(path);
+}
+
 /** Writes `data` to `path`, fsyncs it and closes it. The caller makes it visible. */
 export async function writeFileSynced(path: string, data: Buffer | string | Iterable<Buffer> | AsyncIterable<Buffer>): Promise<number> {
+  await passGate(path);
   const fh = await open(path, 'wx', 0o600);
   let size = 0;
   try {
@@ -53,6 +72,12 @@ const dirStates = new Map<string, DirSyncState>();
  * so an entry renamed just before the call is always covered.
  */
 export function fsyncDir(dir: string): Promise<void> {
+  // Callers that renamed or unlinked by themselves (the IMAP store) commit here.
+  if (commitGate) return passGate(dir).then(() => fsyncDirUngated(dir));
+  return fsyncDirUngated(dir);
+}
+
+function fsyncDirUngated(dir: string): Promise<void> {
   let state = dirStates.get(dir);
   if (!state) {
     state = { running: null, waiters: [] };
@@ -79,25 +104,28 @@ function runDirSync(dir: string, s: DirSyncState): void {
 
 /** Renames `from` to `to` and makes the new name durable (fsync of the target dir). */
 export async function renameDurable(from: string, to: string): Promise<void> {
+  await passGate(to);
   await rename(from, to);
-  await fsyncDir(dirname(to));
+  await fsyncDirUngated(dirname(to));
 }
 
 /** Hard-links `from` as `to` (fails if `to` exists) and makes the new name durable. */
 export async function linkDurable(from: string, to: string): Promise<void> {
+  await passGate(to);
   await link(from, to);
-  await fsyncDir(dirname(to));
+  await fsyncDirUngated(dirname(to));
 }
 
 /** Unlinks `path` and makes the removal durable. Missing files are not an error. */
 export async function unlinkDurable(path: string): Promise<boolean> {
+  await passGate(path);
   try {
     await unlink(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw err;
   }
-  await fsyncDir(dirname(path));
+  await fsyncDirUngated(dirname(path));
   return true;
 }
 

@@ -4,6 +4,7 @@
 import { openMailContext } from '../core/context.ts';
 import { SERVICES, serviceNames } from './registry.ts';
 import { TandemError } from '../../lib/errors.ts';
+import { installFenceGuard } from '../core/fence-guard.ts';
 
 /** The line a service prints on stdout when it is ready; supervisors and tests wait for it. */
 export interface ReadyLine { event: 'ready'; service: string; pid: number; listening: string[] }
@@ -31,6 +32,8 @@ export async function runService(name: string, dataDir: string): Promise<void> {
     throw new TandemError('MAIL_ERR_UNKNOWN_SERVICE', 'invalid', `unknown service "${name}"; this build has: ${serviceNames().join(', ') || '(none)'}`);
   }
   const ctx = await openMailContext(dataDir, name);
+  // Before anything can write: a service of a replaced owner must never commit (issue 5).
+  await installFenceGuard({ root: ctx.layout.root, log: ctx.log });
   const start = await load();
   const service = await start(ctx);
   process.stdout.write(formatReadyLine({ event: 'ready', service: name, pid: process.pid, listening: service.listening }));
