@@ -14,6 +14,7 @@ import { registerStatusCommands } from './cluster-status.ts';
 import { registerClusterOpsCommands } from './cluster-ops.ts';
 import { registerAdminCommands } from './mail-admin.ts';
 import { registerReplicationCommands } from './mail-replication.ts';
+import { registerCronCommands } from './mail-cron.ts';
 
 const program = new Command('tandem')
   .description('Tandem: a highly available mail system (mail server and failover cluster manager)')
@@ -30,6 +31,7 @@ registerServeCommand(mail);
 registerQueueCommands(mail);
 registerAdminCommands(mail);
 registerReplicationCommands(mail);
+registerCronCommands(mail);
 registerDemoCommand(program);
 registerNodeCommands(program);
 registerStatusCommands(program);
