@@ -16,6 +16,8 @@ import type { LiteralSinks } from './literal-sink.ts';
 
 export interface Authenticator {
   authenticate(address: string, password: string): Promise<User | null>;
+  /** The account now: an administrator may change the quota while a session is open. */
+  getUser(address: string): User | null;
 }
 
 /** Shared by every session of one service process. */

@@ -19,6 +19,7 @@ import type { LiteralSinks } from './literal-sink.ts';
 import type { Result, ServerDeps, SessionContext } from './command.ts';
 import { stateName, type ImapState } from './state.ts';
 import { COMMANDS } from './table.ts';
+import { quotaOf } from './quota-of.ts';
 
 /** Literals a client that is not logged in may send (a LOGIN password is small). */
 const UNAUTHENTICATED_LITERAL_MAX = 1024;
@@ -218,10 +219,11 @@ export class ImapSession {
     const st = this.state;
     if (st.kind === 'not-authenticated' || st.kind === 'logout') {
       if (ev.size > UNAUTHENTICATED_LITERAL_MAX) return refuse('BAD', `literal too big before login (${ev.size} octets, limit ${UNAUTHENTICATED_LITERAL_MAX})`);
-    } else if (ev.verb === 'APPEND' && st.user.quotaBytes > 0) {
-      const usage = await readUsage(st.store.root, st.user.quotaBytes);
-      if (exceedsQuota(usage, st.user.quotaBytes, ev.size)) {
-        return refuse('NO', `quota exceeded: ${usage.bytes} of ${st.user.quotaBytes} octets used, the message has ${ev.size}`, { code: 'OVERQUOTA' });
+    } else if (ev.verb === 'APPEND') {
+      const quota = quotaOf(this.deps, st);
+      const usage = quota > 0 ? await readUsage(st.store.root, quota) : null;
+      if (usage && exceedsQuota(usage, quota, ev.size)) {
+        return refuse('NO', `quota exceeded: ${usage.bytes} of ${quota} octets used, the message has ${ev.size}`, { code: 'OVERQUOTA' });
       }
     }
     await this.conn.write(formatContinuation('Ready for literal data'));

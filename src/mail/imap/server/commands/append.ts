@@ -8,6 +8,7 @@ import { formatSequenceSet } from '../../proto/sequence-set.ts';
 import { defineCommand, ok, no, bad } from '../command.ts';
 import { mailboxArg } from '../mailbox-arg.ts';
 import { clientFlags } from '../flags-arg.ts';
+import { quotaOf } from '../quota-of.ts';
 
 export const APPEND = defineCommand({
   name: 'APPEND',
@@ -27,10 +28,11 @@ export const APPEND = defineCommand({
     if (cmd.messages.some((m) => (Buffer.isBuffer(m.data) ? m.data.length : m.data.size) > ctx.deps.limits.appendLimit)) {
       return no(`message too big (limit ${ctx.deps.limits.appendLimit} octets)`, { code: 'TOOBIG' });
     }
-    if (state.user.quotaBytes > 0) {
-      const usage = await readUsage(state.store.root, state.user.quotaBytes);
-      if (exceedsQuota(usage, state.user.quotaBytes, total)) {
-        return no(`quota exceeded: ${usage.bytes} of ${state.user.quotaBytes} octets used, the message has ${total}`, { code: 'OVERQUOTA' });
+    const quota = quotaOf(ctx.deps, state);
+    if (quota > 0) {
+      const usage = await readUsage(state.store.root, quota);
+      if (exceedsQuota(usage, quota, total)) {
+        return no(`quota exceeded: ${usage.bytes} of ${quota} octets used, the message has ${total}`, { code: 'OVERQUOTA' });
       }
     }
     const prepared = [];

@@ -7,6 +7,7 @@ import { formatUntaggedStatus } from '../../proto/response.ts';
 import type { Command } from '../../proto/command-types.ts';
 import { defineCommand, ok, no, type Result, type SessionContext } from '../command.ts';
 import { mailboxArg } from '../mailbox-arg.ts';
+import { quotaOf } from '../quota-of.ts';
 import type { ImapState } from '../state.ts';
 
 type Selected = Extract<ImapState, { kind: 'selected' }>;
@@ -29,11 +30,12 @@ async function transfer(ctx: SessionContext, state: Selected, cmd: Extract<Comma
   if (!cmd.uid && present.length < targets.length) return no('some of the messages were expunged by another session', { code: 'EXPUNGEISSUED' });
   if (present.length === 0) return ok(`${verb} completed (no messages)`);
   // A MOVE links and then unlinks: usage does not grow. A COPY does.
-  if (!move && state.user.quotaBytes > 0) {
+  const quota = move ? 0 : quotaOf(ctx.deps, state);
+  if (quota > 0) {
     const size = present.reduce((n, t) => n + t.m!.size, 0);
-    const usage = await readUsage(state.store.root, state.user.quotaBytes);
-    if (exceedsQuota(usage, state.user.quotaBytes, size)) {
-      return no(`quota exceeded: ${usage.bytes} of ${state.user.quotaBytes} octets used, copying adds ${size}`, { code: 'OVERQUOTA' });
+    const usage = await readUsage(state.store.root, quota);
+    if (exceedsQuota(usage, quota, size)) {
+      return no(`quota exceeded: ${usage.bytes} of ${quota} octets used, copying adds ${size}`, { code: 'OVERQUOTA' });
     }
   }
   const uids = present.map((t) => t.uid);

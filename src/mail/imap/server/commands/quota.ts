@@ -6,10 +6,11 @@ import { defineCommand, ok, no } from '../command.ts';
 import { mailboxArg } from '../mailbox-arg.ts';
 import type { SessionContext } from '../command.ts';
 import type { LoggedIn } from '../state.ts';
+import { quotaOf } from '../quota-of.ts';
 
-async function sendQuota(ctx: SessionContext, state: LoggedIn): Promise<void> {
-  const usage = await readUsage(state.store.root, state.user.quotaBytes);
-  await ctx.send(quotaResponse('', [{ name: 'STORAGE', usage: Math.ceil(usage.bytes / 1024), limit: Math.floor(state.user.quotaBytes / 1024) }]));
+async function sendQuota(ctx: SessionContext, state: LoggedIn, quota: number): Promise<void> {
+  const usage = await readUsage(state.store.root, quota);
+  await ctx.send(quotaResponse('', [{ name: 'STORAGE', usage: Math.ceil(usage.bytes / 1024), limit: Math.floor(quota / 1024) }]));
 }
 
 export const GETQUOTAROOT = defineCommand({
@@ -19,9 +20,9 @@ export const GETQUOTAROOT = defineCommand({
     const arg = mailboxArg(ctx, cmd.mailbox);
     if ('error' in arg) return no(arg.error, { code: 'NONEXISTENT' });
     await state.store.folder(arg.name);
-    const limited = state.user.quotaBytes > 0;
-    await ctx.send(quotaRootResponse(ctx.encodeName(arg.name), limited ? [''] : [], ctx.format));
-    if (limited) await sendQuota(ctx, state);
+    const quota = quotaOf(ctx.deps, state);
+    await ctx.send(quotaRootResponse(ctx.encodeName(arg.name), quota > 0 ? [''] : [], ctx.format));
+    if (quota > 0) await sendQuota(ctx, state, quota);
     return ok('GETQUOTAROOT completed');
   },
 });
@@ -30,8 +31,9 @@ export const GETQUOTA = defineCommand({
   name: 'GETQUOTA',
   states: ['authenticated', 'selected'],
   async run(ctx, state, cmd) {
-    if (cmd.root !== '' || state.user.quotaBytes === 0) return no(`no quota root "${cmd.root.slice(0, 100)}" (${state.user.quotaBytes === 0 ? 'this user has no quota' : 'the only root is ""'})`, { code: 'NONEXISTENT' });
-    await sendQuota(ctx, state);
+    const quota = quotaOf(ctx.deps, state);
+    if (cmd.root !== '' || quota === 0) return no(`no quota root "${cmd.root.slice(0, 100)}" (${quota === 0 ? 'this user has no quota' : 'the only root is ""'})`, { code: 'NONEXISTENT' });
+    await sendQuota(ctx, state, quota);
     return ok('GETQUOTA completed');
   },
 });
