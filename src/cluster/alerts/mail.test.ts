@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { createServer, type AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { simpleParser } from 'mailparser';
+import { PassThrough } from 'node:stream';
+import { pino } from 'pino';
 import { mailSink, parseSmarthost } from './mail.ts';
 import { event } from './_events.ts';
 
@@ -101,4 +103,22 @@ test('smarthost: host, host:port and [v6]:port; a bad port is refused', () => {
   assert.deepEqual(parseSmarthost('mail.example.com:587'), { host: 'mail.example.com', port: 587 });
   assert.deepEqual(parseSmarthost('[2001:db8::1]:2525'), { host: '2001:db8::1', port: 2525 });
   assert.throws(() => parseSmarthost('mail.example.com:99999'), /1-65535/);
+});
+
+test('mail: a smarthost off the machine that offers no STARTTLS is refused (TLS is required)', async () => {
+  await withSmtp({}, async (smarthost, got) => {
+    // The same server, reached through an address the sink does not count as loopback (the
+    // IPv4-mapped IPv6 form of 127.0.0.1), stands in for a remote smarthost without TLS.
+    const port = Number(smarthost.split(':')[1]);
+    const lines: string[] = [];
+    const stream = new PassThrough();
+    stream.on('data', (c: Buffer) => lines.push(c.toString()));
+    const sink = mailSink({ to: ['ops@example.com'], smarthost: `[::ffff:127.0.0.1]:${port}`, minimumLevel: 'info', logger: pino({ level: 'warn' }, stream) });
+    await sink.send(event('error'));
+    await sink.close();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(got.length, 0, 'sent without TLS');
+    assert.equal(sink.stats().failed, 1);
+    assert.match(lines.join(''), /STARTTLS/, 'refused for the missing STARTTLS, not for something else');
+  });
 });

@@ -1,7 +1,8 @@
 // The `mail` alert sink: one message per event to the configured recipients, through an SMTP
 // host: the node's local MTA on localhost:25 by default (it queues and retries on its own),
-// or a smarthost ("host" or "host:port"). nodemailer does the SMTP; STARTTLS is used when the
-// server offers it, with certificate checks, except on loopback where it is skipped.
+// or a smarthost ("host" or "host:port"). nodemailer does the SMTP. Off the machine TLS is
+// required (port 465: TLS from the start; otherwise STARTTLS, certificate verified); on
+// loopback it is skipped (the local MTA, plaintext never leaves the host).
 import { hostname as osHostname } from 'node:os';
 import { isIP } from 'node:net';
 import { createTransport } from 'nodemailer';
@@ -43,6 +44,7 @@ export function mailSink(opts: MailSinkOptions): AlertSink {
     port,
     secure: port === 465,
     ignoreTLS: isLoopback(host),
+    requireTLS: !isLoopback(host),
     connectionTimeout: timeout,
     greetingTimeout: timeout,
     socketTimeout: timeout,
