@@ -81,15 +81,21 @@ export async function buildApp(deps: HttpDeps, opts: AppOptions): Promise<Fastif
     }
     return sendError(request, reply, 403, 'HTTP_ERR_TLS_REQUIRED', `use HTTPS${opts.httpsUrl ? ` (${opts.httpsUrl})` : ''}: logins and sessions are refused over cleartext HTTP`);
   });
-  // A browser sends Origin on cross-site posts; SameSite cookies already stop them, this is a second lock.
+  // Cross-site posts: SameSite=Strict cookies and CSRF tokens already stop them; this is a
+  // second lock. Sec-Fetch-Site is sent by current browsers whatever the referrer policy;
+  // Origin is "null" under Referrer-Policy no-referrer, so only a named foreign origin counts.
   app.addHook('onRequest', async (request, reply) => {
     if (request.method === 'GET' || request.method === 'HEAD' || isApi(request)) return;
+    const site = request.headers['sec-fetch-site'];
     const origin = request.headers.origin;
-    if (origin === undefined) return;
-    let host: string | null = null;
-    try { host = new URL(origin).host; } catch { host = null; }
-    if (host !== request.headers.host) {
-      return sendError(request, reply, 403, 'HTTP_ERR_ORIGIN', `cross-site request refused (Origin ${origin} is not this site)`);
+    let foreign = site === 'cross-site' || site === 'same-site';
+    if (!foreign && origin !== undefined && origin !== 'null') {
+      let host: string | null = null;
+      try { host = new URL(origin).host; } catch { host = null; }
+      foreign = host !== request.headers.host;
+    }
+    if (foreign) {
+      return sendError(request, reply, 403, 'HTTP_ERR_ORIGIN', `cross-site request refused (from ${origin ?? site ?? 'another site'}, not this site)`);
     }
   });
 
@@ -117,6 +123,7 @@ export async function buildApp(deps: HttpDeps, opts: AppOptions): Promise<Fastif
   });
   app.get('/', async (_request, reply) => reply.redirect('/mail', 303));
   app.get('/healthz', async () => ({ ok: true }));
+  app.get('/favicon.ico', async (_request, reply) => reply.code(204).send());
 
   registerAuthRoutes(app, deps, opts.secure);
   registerMailRoutes(app, deps, opts.secure);
