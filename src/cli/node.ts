@@ -5,8 +5,8 @@ import type { Command } from 'commander';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import type { AgentFactory } from '../cluster/agents/agent.ts';
-import type { ClusterConfig } from '../cluster/model/config-schema.ts';
-import type { EventSink } from '../cluster/model/event.ts';
+import { alertSinks } from '../cluster/alerts/index.ts';
+import { logger } from '../lib/log.ts';
 import { createArbiter } from '../cluster/arbiter/factory.ts';
 import { NodeDaemon } from '../cluster/node/daemon.ts';
 import { runGuard } from '../cluster/node/guard.ts';
@@ -30,16 +30,6 @@ async function loadAgents(module: string | undefined): Promise<AgentFactory> {
   }
 }
 
-/** The alert sinks of src/cluster/alerts/ when present; the event log itself is always written. */
-async function loadSinks(config: ClusterConfig, node: string): Promise<EventSink[]> {
-  try {
-    const mod = await import(new URL('../cluster/alerts/index.ts', import.meta.url).href) as { alertSinks?: (...args: unknown[]) => EventSink[] | Promise<EventSink[]> };
-    return mod.alertSinks ? await mod.alertSinks(config, { node }) : [];
-  } catch {
-    return [];
-  }
-}
-
 export function registerNodeCommands(program: Command): void {
   const node = program.command('node').description('the cluster service on this node');
 
@@ -58,7 +48,7 @@ export function registerNodeCommands(program: Command): void {
       process.env.TANDEM_NODE = self;
       const stateDir = resolve(opts.state ?? `/var/lib/tandem/${self}`);
       const arbiter = await createArbiter(config).catch((err: Error) => { throw new CliError(`arbiter: ${err.message}`); });
-      const daemon = new NodeDaemon({ config, self, stateDir, arbiter, agentFor: await loadAgents(opts.agents), sinks: await loadSinks(config, self), allowReboot: Boolean(opts.allowReboot) });
+      const daemon = new NodeDaemon({ config, self, stateDir, arbiter, agentFor: await loadAgents(opts.agents), sinks: alertSinks(config, { logger: logger('alerts', { node: self }) }), allowReboot: Boolean(opts.allowReboot) });
       const me = config.nodes.find((n) => n.name === self)!;
       const port = me.port ?? DEFAULT_PORT;
       try {

@@ -124,7 +124,7 @@ export class ClusterHarness {
       cluster: { name: 'testcluster', secret: SECRET },
       nodes: this.nodes.map((n) => ({ name: n.name, addresses: [n.address], port: n.port })),
       heartbeat: { interval: this.opts.heartbeatMs ?? 100, timeout: 6 * (this.opts.heartbeatMs ?? 100) },
-      arbiter: { type: 'disk', path: this.arbiterDir, leaseTtl: this.opts.leaseTtlMs ?? 1000 },
+      arbiter: { type: 'disk', path: this.arbiterDir, leaseTtl: this.opts.leaseTtlMs ?? 1500 },
       groups: this.opts.groups(this),
       alerts: [{ type: 'log' }],
     };

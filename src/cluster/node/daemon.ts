@@ -292,7 +292,7 @@ export class NodeDaemon {
         if (!r.ok) return done(1, `lease not acquired: ${r.reason}`);
         const event: StartEvent = r.from && r.from !== this.self ? 'FAILOVER' : 'START';
         this.startEvent.set(action.group, event);
-        this.emit({ kind: 'lease.acquired', level: 'info', group: action.group, message: `lease of ${action.group} acquired by ${this.self} (epoch ${r.epoch}${r.from ? `, previously ${r.from}` : ''})`, data: { epoch: r.epoch, event } });
+        this.emit({ kind: 'lease.acquired', level: 'info', group: action.group, message: `lease of ${action.group} acquired by ${this.self} (epoch ${r.epoch}${r.from && r.from !== this.self ? `, previously ${r.from}` : ''})`, data: { epoch: r.epoch, event } });
         this.feedGuard();
         return done(0, `acquired epoch ${r.epoch}`);
       }
@@ -477,7 +477,9 @@ export class NodeDaemon {
 
   emit(input: EventInput): void {
     const e = this.events.emit(input);
-    this.log[e.level === 'error' ? 'error' : e.level === 'warning' ? 'warn' : 'info']({ event: e.kind, group: e.group, resource: e.resource, seq: e.seq }, e.message);
+    // The `log` alert sink writes every event to the log; here only at debug level, so a
+    // config without that sink can still see them (TANDEM_LOG_LEVEL=debug).
+    this.log.debug({ event: e.kind, group: e.group, resource: e.resource, seq: e.seq, level: e.level }, e.message);
   }
 
   // ---- operator actions used by the API -------------------------------------------------

@@ -17,7 +17,7 @@ export class LeaseKeeper {
   /** Leases we held and can no longer act on: validUntil is in the past. */
   private readonly lost = new Map<string, { epoch: number; validUntilMs: number }>();
   private readonly holders = new Map<string, HolderInfo>();
-  /** The last node other than us seen holding each group (for CLP_EVENT=FAILOVER). */
+  /** The last node (us included) seen holding each group: another one means CLP_EVENT=FAILOVER. */
   private readonly previousHolder = new Map<string, string>();
   private readonly renewing = new Set<string>();
 
@@ -95,7 +95,7 @@ export class LeaseKeeper {
       try {
         const info = await this.arbiter.holder(g, AbortSignal.timeout(this.callTimeoutMs));
         this.holders.set(g, info);
-        if (info.holder !== null && info.holder !== this.self) this.previousHolder.set(g, info.holder);
+        if (info.holder !== null) this.previousHolder.set(g, info.holder);
         const lost = this.lost.get(g);
         // Someone else holds it now, or it is free: the lost lease is history.
         if (lost && (info.holder !== this.self || info.epoch > lost.epoch)) this.lost.delete(g);
@@ -108,13 +108,15 @@ export class LeaseKeeper {
   async acquire(group: string, signal: AbortSignal): Promise<{ ok: true; epoch: number; from: string | null } | { ok: false; reason: string }> {
     const r = await this.arbiter.acquire(group, this.self, AbortSignal.any([signal, AbortSignal.timeout(this.callTimeoutMs)]));
     if (!r.ok) {
-      if (r.current.holder !== null && r.current.holder !== this.self) this.previousHolder.set(group, r.current.holder);
+      if (r.current.holder !== null) this.previousHolder.set(group, r.current.holder);
       return { ok: false, reason: `${r.reason}${r.current.holder ? ` (holder ${r.current.holder}, epoch ${r.current.epoch})` : ''}` };
     }
+    const from = this.previousHolder.get(group) ?? null;
     this.held.set(group, r.lease);
     this.lost.delete(group);
     this.holders.set(group, { holder: this.self, epoch: r.lease.epoch });
-    return { ok: true, epoch: r.lease.epoch, from: this.previousHolder.get(group) ?? null };
+    this.previousHolder.set(group, this.self);
+    return { ok: true, epoch: r.lease.epoch, from };
   }
 
   /** Stops believing first, then tells the arbiter. */
