@@ -5,7 +5,7 @@
 // Screenshots go to test-artifacts/screenshots/ (gitignored).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import nodemailer from 'nodemailer';
+import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type { Browser, Page } from 'playwright-core';
 import { startWebStack, browserSkipReason, screenshotPath, eventually, CHROMIUM, type WebStack } from '../helpers/browser.ts';
 import { runTandem } from '../helpers/process.ts';
@@ -46,7 +46,7 @@ async function login(page: Page, address: string, password: string): Promise<voi
   await page.waitForURL(/\/mail/);
 }
 
-async function smtpSend(mail: Parameters<nodemailer.Transporter['sendMail']>[0]): Promise<void> {
+async function smtpSend(mail: SendMailOptions): Promise<void> {
   const t = nodemailer.createTransport({ host: '127.0.0.1', port: stack.smtpPort, secure: false, ignoreTLS: true });
   try { await t.sendMail(mail); } finally { t.close(); }
 }
