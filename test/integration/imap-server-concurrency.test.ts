@@ -9,7 +9,7 @@ import { listMaildir } from '../../src/mail/storage/maildir.ts';
 
 const MESSAGES = 60;
 const SESSIONS = 8;
-const OPS = 60;
+const OPS = 40;
 
 test('concurrent STOREs from several sessions on the same messages never lose or expunge a message', async () => {
   const f = await startImap();
