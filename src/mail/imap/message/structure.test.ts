@@ -4,6 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtemp, writeFile, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import fc from 'fast-check';
+import { tree, render } from './_test-mime.ts';
+import type { Tree } from './_test-mime.ts';
 import { join } from 'node:path';
 import { formatValue } from '../proto/format.ts';
 import { bodyStructureValue, envelopeValue } from '../proto/envelope.ts';
@@ -180,34 +185,81 @@ test('malformed input: each case parses without throwing and keeps offsets sane'
   assert.ok(depth <= MAX_DEPTH + 2, `nesting capped (depth ${depth})`);
 });
 
-test('part boundaries agree with Python\'s email package on the fixtures', (t) => {
+/** Python's `email` view of messages: per leaf its type, payload (line ends as LF) and charset; per multipart its subtype. */
+function pythonView(files: string[]): Record<string, Array<[string, string | null, string | null]>> | null {
   const py = spawnSync('python3', ['-c', `
 import sys, json, email, email.policy
 out = {}
 for name in sys.argv[1:]:
     m = email.message_from_binary_file(open(name, 'rb'), policy=email.policy.compat32)
-    leaves = []
+    parts = []
     for p in m.walk():
-        if p.is_multipart(): continue
-        leaves.append([p.get_content_type(), p.get_payload(decode=False)])
-    out[name] = leaves
+        if p.get_content_maintype() == 'multipart' and p.is_multipart():
+            parts.append([p.get_content_type(), None, None])
+        elif not p.is_multipart():
+            body = p.get_payload(decode=False).encode('utf-8', 'surrogateescape').decode('latin1')
+            parts.append([p.get_content_type(), body, p.get_param('charset')])
+    out[name] = parts
 print(json.dumps(out))
-`, ...['rfc3501-bodystructure.eml', 'rfc9051-sections.eml', 'charsets.eml'].map((f) => join(FIXTURES, f))], { encoding: 'utf8', timeout: 30_000 });
-  if (py.error || py.status !== 0) {
-    t.skip(`python3 not usable: ${py.error?.message ?? py.stderr}`);
-    return;
-  }
-  const expected = JSON.parse(py.stdout) as Record<string, Array<[string, string]>>;
-  for (const [file, leaves] of Object.entries(expected)) {
-    const data = spawnSync('cat', [file]).stdout as Buffer;
-    const root = scanBuffer(data);
-    const ours: Array<[string, string]> = [];
-    const walk = (e: ReturnType<typeof scanBuffer>): void => {
-      if (e.kind === 'multipart' || e.kind === 'message') { e.children.forEach(walk); return; }
-      ours.push([e.contentType.value, data.subarray(e.bodyStart, e.end).toString('latin1')]);
-    };
-    walk(root);
-    // Python decodes 8-bit payloads as surrogate-escaped text; the fixtures are 7-bit.
-    assert.deepEqual(ours.map(([type, body]) => [type, body.replace(/\r\n/g, '\n')]), leaves.map(([type, body]) => [type, body.replace(/\r\n/g, '\n')]), file);
+`, ...files], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
+  if (py.error || py.status !== 0) return null;
+  return JSON.parse(py.stdout) as Record<string, Array<[string, string | null, string | null]>>;
+}
+
+/** Ours, in the same shape, plus what BODYSTRUCTURE says about each text leaf. */
+function ourView(data: Buffer): { parts: Array<[string, string | null, string | null]>; sizes: Array<{ size: number; lines: number | null }> } {
+  const m = metaOf(scanBuffer(data));
+  const parts: Array<[string, string | null, string | null]> = [];
+  const sizes: Array<{ size: number; lines: number | null }> = [];
+  const walk = (b: BodyStructure, o: PartOffsets): void => {
+    if (b.kind === 'multipart') {
+      parts.push([`multipart/${b.subtype}`, null, null]);
+      b.parts.forEach((p, i) => walk(p, o.children[i]!));
+      return;
+    }
+    if (b.kind === 'message') { walk(b.body, o.children[0]!); return; }
+    const type = b.kind === 'text' ? `text/${b.subtype}` : `${b.type}/${b.subtype}`;
+    const charset = b.fields.params.find(([k]) => k === 'CHARSET')?.[1] ?? null;
+    parts.push([type, data.subarray(o.bodyStart, o.end).toString('latin1').replace(/\r\n/g, '\n'), charset]);
+    sizes.push({ size: b.fields.size, lines: b.kind === 'text' ? b.lines : null });
+  };
+  walk(m.bodyStructure, m.offsets);
+  return { parts, sizes };
+}
+
+test('cross-check with Python\'s email package: part tree, part bodies, sizes and line counts, on the fixtures and 60 generated messages', async (t) => {
+  const tmp = await mkdtemp(join(tmpdir(), 'tandem-imap-pycheck-'));
+  try {
+    const files = ['rfc3501-bodystructure.eml', 'rfc9051-sections.eml', 'charsets.eml', 'nested.eml'].map((f) => join(FIXTURES, f));
+    // Generated trees; Python gives a multipart without parts no leaf while we add one, so those are left out.
+    const hasEmptyMultipart = (x: Tree): boolean => x.kind === 'multi' ? x.parts.length === 0 || x.parts.some(hasEmptyMultipart) : x.kind === 'message' ? hasEmptyMultipart(x.inner) : false;
+    const trees = fc.sample(tree.filter((x) => !hasEmptyMultipart(x)), { numRuns: 60, seed: 5256 });
+    for (const [i, x] of trees.entries()) {
+      const f = join(tmp, `gen-${i}.eml`);
+      await writeFile(f, `Subject: generated ${i}\r\n${render(x, '\r\n')}`);
+      files.push(f);
+    }
+    const expected = pythonView(files);
+    if (expected === null) {
+      t.skip('python3 is not usable here');
+      return;
+    }
+    for (const file of files) {
+      const data = await readFile(file);
+      const ours = ourView(data);
+      const theirs: Array<[string, string | null, string | null]> = expected[file]!;
+      // Python drops the charset of parts without one; we add the RFC default.
+      assert.deepEqual(ours.parts.map(([type, body]) => [type, body]), theirs.map(([type, body]) => [type, body === null ? null : body.replace(/\r\n/g, '\n')]), file);
+      theirs.filter(([, , cs], i) => cs !== null && ours.parts[i]![1] !== null).forEach(([, , cs]) => assert.ok(ours.parts.some(([, , c]) => c?.toLowerCase() === cs!.toLowerCase()), `${file}: charset ${cs}`));
+      // The file is CRLF: size = payload chars + one CR per LF; lines = LFs + 1 for a last line without one.
+      const leaves = theirs.filter(([, body]) => body !== null).map(([, body]) => body!);
+      leaves.forEach((body, i) => {
+        const lf = body.split('\n').length - 1;
+        assert.equal(ours.sizes[i]!.size, Buffer.byteLength(body, 'latin1') + lf, `${file} leaf ${i} size`);
+        if (ours.sizes[i]!.lines !== null) assert.equal(ours.sizes[i]!.lines, lf + (body !== '' && !body.endsWith('\n') ? 1 : 0), `${file} leaf ${i} lines`);
+      });
+    }
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
   }
 });
