@@ -24,7 +24,7 @@ const PORTS = {
 export interface ImapTestServer {
   readonly vol: TestVolume;
   readonly ctx: MailContext;
-  readonly service: ImapService;
+  service: ImapService;
   readonly port: number;
   readonly tlsPort: number;
   maildir(local: string, mailbox?: string): string;
@@ -32,6 +32,8 @@ export interface ImapTestServer {
   deliver(local: string, text: string, opts?: { mailbox?: string; flags?: string }): Promise<MaildirMessage>;
   /** A logged-in client (alice unless told otherwise). */
   login(user?: string, password?: string): Promise<RawImap>;
+  /** Stops the service and starts a new one on the same volume (new ports). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -48,11 +50,11 @@ export async function startTestImap(settings: Partial<SettingsInput> = {}): Prom
     layout: vol.layout, settings: loaded, directory: vol.directory,
     tls: await loadTls(vol.layout, loaded), log: pino({ level: process.env.TANDEM_TEST_LOG ?? 'silent' }),
   };
-  const service = await startImapService(ctx);
   const server: ImapTestServer = {
-    vol, ctx, service,
-    port: service.ports.imap!,
-    tlsPort: service.ports.imaps!,
+    vol, ctx,
+    service: await startImapService(ctx),
+    get port() { return this.service.ports.imap!; },
+    get tlsPort() { return this.service.ports.imaps!; },
     maildir(local, mailbox = 'INBOX') {
       return folderDir(vol.layout.maildir('demo.test', local), mailboxToMaildir(mailbox)!);
     },
@@ -69,8 +71,12 @@ export async function startTestImap(settings: Partial<SettingsInput> = {}): Prom
       if (!r.ok) throw new Error(`login failed: ${r.tagged}`);
       return c;
     },
+    async restart() {
+      await this.service.close();
+      this.service = await startImapService(ctx);
+    },
     async stop() {
-      await service.close();
+      await this.service.close();
       vol.cleanup();
     },
   };
