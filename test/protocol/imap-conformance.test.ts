@@ -96,6 +96,21 @@ test('an oversize synchronizing literal is refused before any data is sent; the 
   await c.logout();
 });
 
+test('an oversize non-synchronizing literal gets a tagged BAD or NO, never an OK; the server keeps serving others', async () => {
+  const c = await client({ login: 'bob' });
+  const before = (await listMaildir(f.maildir('bob'))).length;
+  // RFC 7888 section 4: the server rejects it and may close the connection, since the
+  // client is already sending the octets.
+  c.send(`N1 APPEND INBOX {999999999+}\r\n${'n'.repeat(20_000)}`);
+  const r = await c.response(15_000).catch(() => null);
+  if (r !== null) assert.match(r, /^N1 (BAD|NO) /, `a refusal, got: ${r}`);
+  c.end();
+  const d = await client({ login: 'bob' });
+  await usable(d);
+  assert.equal((await listMaildir(f.maildir('bob'))).length, before);
+  await d.logout();
+});
+
 test('a literal cut by a disconnect stores nothing and leaves no temp file; the server keeps serving', async () => {
   const c = await client({ login: 'carol' });
   const before = (await listMaildir(f.maildir('carol'))).length;
