@@ -166,8 +166,9 @@ export function serviceAgent(resource: ResourceConfig): ResourceAgent {
         const grace = Math.max(1_000, Math.floor(r.timeouts.stop / 2));
         how = await terminateGroup(current.state.pid, current.state.startTicks, grace, ctx.signal);
         if (how === 'stuck') return failed(`pid ${current.state.pid} survived SIGKILL (uninterruptible I/O?)`);
-      } else {
-        // The leader died on its own; anything left in its group goes with it.
+      } else if (!(await procInfo(current.state.pid))) {
+        // The leader died on its own; children left in its group go with it. Only when no
+        // process has that pid: a reused pid may lead an unrelated group of the same id.
         killGroup(current.state.pid, 'SIGKILL');
       }
       await removeState(stateFile(ctx));

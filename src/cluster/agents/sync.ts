@@ -14,6 +14,8 @@ import type { ResourceConfig } from '../model/config-schema.ts';
 
 /** Time between polls (changes fs.watch missed, pushes to retry). */
 export const SYNC_POLL_MS = 2_000;
+/** Longest a background push may take before it is abandoned (and retried at the next poll). */
+export const SYNC_PUSH_TIMEOUT_MS = 60_000;
 /** Larger files are refused: these are settings files, and each push holds one in memory. */
 export const SYNC_MAX_BYTES = 16 * 1024 * 1024;
 
@@ -83,7 +85,8 @@ class SyncSession {
     this.debounce = setTimeout(() => {
       this.debounce = null;
       if (this.running) { this.again = true; return; }
-      void this.check(this.abort.signal).then((s) => { if (s) this.log(s); }).catch((err: unknown) => this.log(`sync check failed: ${(err as Error).message}`));
+      // A push in the background is bounded too: a hung node must not stall the next ones.
+      void this.check(AbortSignal.any([this.abort.signal, AbortSignal.timeout(SYNC_PUSH_TIMEOUT_MS)])).then((s) => { if (s) this.log(s); }).catch((err: unknown) => this.log(`sync check failed: ${(err as Error).message}`));
     }, delayMs);
   }
 
@@ -131,7 +134,13 @@ class SyncSession {
     }
     let summary = '';
     if (changed.length > 0) {
-      const results = await this.peers.push(this.group, this.resource, changed.map((c) => c.file), signal);
+      let results: Awaited<ReturnType<PeerFiles['push']>>;
+      try {
+        results = await this.peers.push(this.group, this.resource, changed.map((c) => c.file), signal);
+      } catch (err) {
+        // The channel itself failed (or the push timed out): nothing was confirmed anywhere.
+        results = [{ node: 'all nodes', ok: false, reason: (err as Error).message }];
+      }
       const bad = results.filter((r) => !r.ok);
       if (bad.length === 0) {
         for (const c of changed) this.seen.set(c.file.path, { stamp: c.stamp, hash: c.hash, pushedHash: c.hash });
