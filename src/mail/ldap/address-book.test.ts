@@ -101,6 +101,9 @@ test('matchesFilter() covers what address-book clients send, case-insensitively'
     ['greater or equal', { kind: 'greater-or-equal', attribute: 'uid', value: 'ab' }, true],
     ['less or equal', { kind: 'less-or-equal', attribute: 'uid', value: 'ab' }, false],
     ['objectClass presence always true', { kind: 'present', attribute: 'objectclass' }, true],
+    ['anr matches a prefix of a naming attribute', eq('anr', 'lidd'), true],
+    ['anr on mail', eq('ANR', 'alice@'), true],
+    ['anr is a prefix, not a substring', eq('anr', 'iddell'), false],
   ];
   for (const [name, filter, expected] of cases) assert.equal(matchesFilter(filter, alice), expected, name);
 });

@@ -61,6 +61,7 @@ function evaluate(filter: Filter, entry: Entry): Tri {
       return filter.attribute.toLowerCase() === 'objectclass' || valuesOf(entry, filter.attribute).length > 0;
     case 'equal':
     case 'approx': {
+      if (filter.attribute.toLowerCase() === 'anr') return matchesAnr(filter.value, entry);
       const want = normalizeValue(filter.value);
       return valuesOf(entry, filter.attribute).some((v) => normalizeValue(v) === want);
     }
@@ -77,6 +78,17 @@ function evaluate(filter: Filter, entry: Entry): Tri {
     case 'unsupported':
       return undefined;
   }
+}
+
+/**
+ * Ambiguous name resolution (Outlook's "(anr=text)"): a prefix of any of the naming
+ * attributes, like Active Directory does, so the Outlook address book finds people.
+ */
+const ANR_ATTRIBUTES = ['cn', 'sn', 'givenname', 'displayname', 'mail', 'uid'];
+function matchesAnr(value: string, entry: Entry): boolean {
+  const want = normalizeValue(value);
+  if (want === '') return false;
+  return ANR_ATTRIBUTES.some((a) => valuesOf(entry, a).some((v) => normalizeValue(v).startsWith(want)));
 }
 
 function matchesSubstrings(value: string, f: { initial?: string; any: string[]; final?: string }): boolean {

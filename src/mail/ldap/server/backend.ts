@@ -192,10 +192,16 @@ function upgradeToTls(socket: LdapjsSocket, context: SecureContext, state: ConnS
   guardSize: (parser: LdapjsParser, socket: Socket, state: ConnState) => void): void {
   const parser = socket.parser;
   socket.removeAllListeners('data');
+  // Reads now go through the TLS socket, so the idle timer must watch it instead.
+  const idleMs = socket.timeout ?? 0;
+  socket.setTimeout(0);
   const secure = new TLSSocket(socket, { isServer: true, secureContext: context });
+  if (idleMs > 0) {
+    secure.setTimeout(idleMs);
+    secure.on('timeout', () => socket.destroy());
+  }
   secure.on('data', (chunk: Buffer) => { parser.write(chunk); guardSize(parser, socket, state); });
   secure.on('error', () => socket.destroy());
-  secure.on('secure', () => { state.secure = true; });
   socket.write = ((data: Buffer) => secure.write(data)) as typeof socket.write;
   socket.end = ((data?: Buffer) => { if (data) secure.end(data); else secure.end(); return socket; }) as typeof socket.end;
   state.secure = true;
