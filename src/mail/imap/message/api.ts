@@ -65,9 +65,12 @@ export interface SearchContext {
   /** Highest UID and sequence number in the mailbox, for `*` in UID/SEQ sets. */
   readonly maxUid: number;
   readonly maxSeq: number;
-  /** Saved search result ($, RFC 5182), as UIDs; null when none. */
+  /** Saved search result ($, RFC 5182), as UIDs (for UID and SEQ keys alike); null when none. */
   readonly saved: readonly number[] | null;
-  /** Time zone offset for date keys, in minutes (server's local zone; RFC 3501 says "disregarding time and timezone"). */
+  /**
+   * Time zone for date keys, in minutes EAST of UTC (e.g. 60 for CET; `-new Date().getTimezoneOffset()`):
+   * BEFORE/ON/SINCE and SENT* compare calendar days in this zone. Omitted: the process's local zone.
+   */
   readonly tzOffsetMinutes?: number;
 }
 
@@ -88,10 +91,14 @@ export interface MessageLayer {
   search(key: SearchKey, candidates: readonly SearchCandidate[], ctx: SearchContext): Promise<number[]>;
   /** SORT (RFC 5256): UIDs of `uids` in the requested order; ties by sequence (UID) order. */
   sort(keys: readonly SortKey[], messages: readonly SearchCandidate[]): Promise<number[]>;
-  /** THREAD (RFC 5256) ORDEREDSUBJECT or REFERENCES, as nested arrays of UIDs (or seqs, as given). */
+  /**
+   * THREAD (RFC 5256) ORDEREDSUBJECT or REFERENCES: trees whose ids are the candidates' `uid`s
+   * (map them to sequence numbers for THREAD without UID); `formatThreads()` in index.ts
+   * writes the wire form.
+   */
   thread(algorithm: 'ORDEREDSUBJECT' | 'REFERENCES', messages: readonly SearchCandidate[]): Promise<ThreadNode[]>;
   close(): Promise<void>;
 }
 
-/** One thread tree node: a message id (UID or sequence number) and its children. */
+/** One thread tree node: a message's UID and its children; `id: null` is a dummy parent (RFC 5256 `((3)(5))`). */
 export interface ThreadNode { readonly id: number | null; readonly children: readonly ThreadNode[] }
