@@ -123,8 +123,8 @@ export class ClusterHarness {
       version: 1,
       cluster: { name: 'testcluster', secret: SECRET },
       nodes: this.nodes.map((n) => ({ name: n.name, addresses: [n.address], port: n.port })),
-      heartbeat: { interval: this.opts.heartbeatMs ?? 100, timeout: 6 * (this.opts.heartbeatMs ?? 100) },
-      arbiter: { type: 'disk', path: this.arbiterDir, leaseTtl: this.opts.leaseTtlMs ?? 1500 },
+      heartbeat: { interval: this.opts.heartbeatMs ?? 200, timeout: 6 * (this.opts.heartbeatMs ?? 200) },
+      arbiter: { type: 'disk', path: this.arbiterDir, leaseTtl: this.opts.leaseTtlMs ?? 3000 },
       groups: this.opts.groups(this),
       alerts: [{ type: 'log' }],
     };

@@ -41,9 +41,8 @@ test('cluster failover: start on sv1, SIGKILL -> sv2 (guard fences sv1), SIGSTOP
     await h.kill('sv1');
     await eventually('guard of sv1 fenced', () => h.guardLog('sv1').some((e) => e.kind === 'guard.fenced'), 15_000);
     await eventually('sv1 service process killed by the guard', () => !isAlive(pid1), 10_000);
-    // The last fencing: on a loaded machine an earlier stall may already have cost a lease.
-    const fenced = h.guardLog('sv1').filter((e) => e.kind === 'guard.fenced').at(-1)!;
-    assert.ok(fenced.killed?.includes(pid1), `guard killed ${JSON.stringify(fenced.killed)}`);
+    const fencings = h.guardLog('sv1').filter((e) => e.kind === 'guard.fenced');
+    assert.ok(fencings.some((e) => e.killed?.includes(pid1)), `guard killed ${JSON.stringify(fencings.map((e) => e.killed))}`);
     await eventually('mail running on sv2', async () => (await h.status('sv2')).groups[0]?.resources.sv2?.svc === 'running', 30_000);
     const second = await eventually('sv2 holds', async () => {
       const g = (await h.status('sv2')).groups[0]!;

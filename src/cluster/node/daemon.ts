@@ -4,6 +4,8 @@
 // execution are decoupled: a long start never delays a renewal, and every start is
 // re-checked against the lease at the moment it runs (executor).
 import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { replaceFileDurable } from '../../lib/durable.ts';
 import { performance } from 'node:perf_hooks';
 import type { ClusterConfig, GroupConfig, ResourceConfig } from '../model/config-schema.ts';
 import type { ActionResult, Plan } from '../model/action.ts';
@@ -82,6 +84,7 @@ export class NodeDaemon {
   private cycle: Promise<void> | null = null;
   private cycleAbort = new AbortController();
   private shuttingDown = false;
+  private operatorWrite: Promise<void> = Promise.resolve();
   private lastSummary = '';
   readonly shutdown = new AbortController();
 
@@ -125,6 +128,7 @@ export class NodeDaemon {
 
   async start(): Promise<void> {
     await this.events.open();
+    await this.loadOperator();
     await this.channel.open();
     this.guard?.start();
     this.emit({ kind: 'node.started', level: 'info', message: `node ${this.self} started (config ${this.hash.slice(0, 12)}, heartbeat ${this.intervalMs} ms, lease ttl ${this.config.arbiter.leaseTtl} ms, margin ${this.marginMs} ms)`, data: { configHash: this.hash, pid: process.pid, guardPid: this.guard?.pid ?? null } });
@@ -145,11 +149,14 @@ export class NodeDaemon {
       .map((r) => ({ kind: 'stop' as const, group: g.name, resource: r.name, node: this.self, timeoutMs: r.timeouts.stop }))), reasons: [] };
     for (const a of stops.actions) this.apply(await this.executor.runOne(a, new AbortController().signal));
     await this.services.killAll();
-    await this.leases.releaseAll();
+    for (const r of await this.leases.releaseAll()) {
+      this.emit({ kind: 'lease.released', level: r.ok ? 'info' : 'warning', group: r.group, message: `lease of ${r.group} (epoch ${r.epoch}) ${r.ok ? 'released' : 'could not be released (it expires on its own)'} by ${this.self} on shutdown`, data: { epoch: r.epoch } });
+    }
     this.shutdown.abort();
     this.channel.close();
     this.emit({ kind: 'node.stopped', level: 'info', message: `node ${this.self} stopped` });
     await this.guard?.bye();
+    await this.operatorWrite;
     await this.events.flush();
   }
 
@@ -444,6 +451,7 @@ export class NodeDaemon {
     const prev = this.operatorOf(group);
     const state: OperatorState = { ...next, version: { wall: Math.max(Date.now(), prev.version.wall + 1), node: this.self } };
     this.operator.set(group, state);
+    this.saveOperator();
     for (const p of this.channel.peers.keys()) {
       if (this.channel.isReachable(p, this.config.heartbeat.timeout)) void this.call(p, 'POST', '/peer/operator', { group, state }, 2_000);
     }
@@ -457,10 +465,32 @@ export class NodeDaemon {
       const cur = this.operatorOf(g);
       if (isNewer(s, cur)) {
         this.operator.set(g, s);
+        this.saveOperator();
         if (s.version.node !== this.self && (s.request !== cur.request || s.moveTo !== cur.moveTo || s.suspended.join() !== cur.suspended.join())) {
           this.emit({ kind: 'group.request', level: 'info', group: g, message: `operator request for ${g} from ${s.version.node} (via ${from}): ${describeOperator(s)}` });
         }
       }
+    }
+  }
+
+  /**
+   * Operator requests survive a restart of every node at once (a stopped group stays
+   * stopped): kept durably in STATE/operator.json, written in order, newest last.
+   */
+  private saveOperator(): void {
+    const data = JSON.stringify(Object.fromEntries(this.operator));
+    this.operatorWrite = this.operatorWrite.then(() => replaceFileDurable(join(this.opts.stateDir, 'operator.json'), data)).catch((err: unknown) => {
+      this.log.warn({ err: String(err) }, 'cannot save operator requests');
+    });
+  }
+
+  private async loadOperator(): Promise<void> {
+    const text = await readFile(join(this.opts.stateDir, 'operator.json'), 'utf8').catch(() => null);
+    if (text === null) return;
+    try {
+      this.mergeOperator(JSON.parse(text) as Record<string, OperatorState>, this.self);
+    } catch {
+      this.emit({ kind: 'node.error', level: 'warning', message: 'operator.json is unreadable; starting without saved operator requests' });
     }
   }
 

@@ -146,7 +146,7 @@ export class LeaseKeeper {
   }
 
   /** Releases everything (graceful shutdown, after the resources are stopped). */
-  async releaseAll(): Promise<void> {
-    await Promise.all([...this.held.values()].map((l) => this.release(l.group, l.epoch).catch(() => false)));
+  async releaseAll(): Promise<Array<{ group: string; epoch: number; ok: boolean }>> {
+    return Promise.all([...this.held.values()].map(async (l) => ({ group: l.group, epoch: l.epoch, ok: await this.release(l.group, l.epoch).catch(() => false) })));
   }
 }
