@@ -1,6 +1,7 @@
-// Test helper: a real single-member etcd (/usr/bin/etcd, Debian's 3.4) on loopback, with
-// ports the OS picked and a temp data dir. The process is always killed (by its PID) and the
-// dir removed by stop(); pause()/resume() SIGSTOP/SIGCONT it to simulate a hung server.
+// Test helper: a real etcd (/usr/bin/etcd, Debian's 3.4) on loopback, one member or several,
+// with ports the OS picked and a temp data dir. The processes are always killed (by PID) and
+// the dir removed by stop(); pause()/resume() SIGSTOP/SIGCONT a member to simulate a hung
+// server, and a member's stop() kills just that one.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -55,59 +56,93 @@ export interface EtcdStartOptions {
   readonly electionTimeoutMs?: number;
 }
 
-async function startOnce(dataDir: string, opts: EtcdStartOptions): Promise<EtcdServer | null> {
-  const timeoutMs = opts.timeoutMs ?? 30_000;
-  const election = opts.electionTimeoutMs ?? 1_000;
-  const [clientPort, peerPort] = [await freePort(), await freePort()];
-  const endpoint = `http://127.0.0.1:${clientPort}`;
-  const peer = `http://127.0.0.1:${peerPort}`;
+interface Member {
+  readonly server: EtcdServer;
+  readonly proc: ChildProcess;
+  stderr(): string;
+}
+
+function spawnMember(name: string, dataDir: string, client: string, peer: string, initialCluster: string, election: number): Member {
   const proc: ChildProcess = spawn(ETCD_BIN, [
-    '--name', 'test', '--data-dir', dataDir,
-    '--listen-client-urls', endpoint, '--advertise-client-urls', endpoint,
+    '--name', name, '--data-dir', dataDir,
+    '--listen-client-urls', client, '--advertise-client-urls', client,
     '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer,
-    '--initial-cluster', `test=${peer}`, '--initial-cluster-state', 'new',
+    '--initial-cluster', initialCluster, '--initial-cluster-state', 'new',
     '--election-timeout', String(election), '--heartbeat-interval', String(Math.max(10, Math.floor(election / 10))),
     '--logger', 'zap', '--log-level', 'error',
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   proc.stderr!.on('data', (c: Buffer) => { stderr = (stderr + c.toString()).slice(-4_000); });
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  const kill = async (): Promise<void> => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return;
-    process.kill(proc.pid!, 'SIGCONT');
-    process.kill(proc.pid!, 'SIGKILL');
-    await exited;
+  const gone = (): boolean => proc.exitCode !== null || proc.signalCode !== null;
+  return {
+    proc,
+    stderr: () => stderr,
+    server: {
+      endpoint: client,
+      pid: proc.pid!,
+      pause: () => { if (!gone()) process.kill(proc.pid!, 'SIGSTOP'); },
+      resume: () => { if (!gone()) process.kill(proc.pid!, 'SIGCONT'); },
+      async stop() {
+        if (gone()) return;
+        process.kill(proc.pid!, 'SIGCONT');
+        process.kill(proc.pid!, 'SIGKILL');
+        await exited;
+      },
+    },
   };
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (proc.exitCode !== null || proc.signalCode !== null) {
-      // Most likely a port taken between freePort() and etcd's bind: the caller retries.
-      if (!/address already in use/.test(stderr)) throw new Error(`etcd exited (${proc.exitCode ?? proc.signalCode}): ${stderr}`);
-      return null;
-    }
-    if (await healthy(endpoint)) {
-      return {
-        endpoint,
-        pid: proc.pid!,
-        pause: () => { process.kill(proc.pid!, 'SIGSTOP'); },
-        resume: () => { process.kill(proc.pid!, 'SIGCONT'); },
-        stop: kill,
-      };
-    }
-    await sleep(50);
-  }
-  await kill();
-  throw new Error(`etcd not healthy within ${timeoutMs} ms: ${stderr}`);
 }
 
-/** Starts etcd and waits until it reports healthy; the data dir is removed by stop(). */
-export async function startEtcd(opts: EtcdStartOptions = {}): Promise<EtcdServer> {
+/** Starts `size` members on fresh ports; null when a port was taken meanwhile (retry). */
+async function startOnce(dataDir: string, size: number, opts: EtcdStartOptions): Promise<EtcdServer[] | null> {
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const election = opts.electionTimeoutMs ?? 1_000;
+  const urls: Array<{ name: string; client: string; peer: string }> = [];
+  for (let i = 0; i < size; i++) urls.push({ name: `m${i}`, client: `http://127.0.0.1:${await freePort()}`, peer: `http://127.0.0.1:${await freePort()}` });
+  const initialCluster = urls.map((u) => `${u.name}=${u.peer}`).join(',');
+  const members = urls.map((u) => spawnMember(u.name, join(dataDir, u.name), u.client, u.peer, initialCluster, election));
+  const killAll = async (): Promise<void> => { for (const m of members) await m.server.stop(); };
+  const deadline = Date.now() + timeoutMs;
+  const ready = new Set<number>();
+  while (Date.now() < deadline) {
+    for (const [i, m] of members.entries()) {
+      if (m.proc.exitCode !== null || m.proc.signalCode !== null) {
+        await killAll();
+        // Most likely a port taken between freePort() and etcd's bind: the caller retries.
+        if (/address already in use/.test(m.stderr())) return null;
+        throw new Error(`etcd ${urls[i]!.name} exited (${m.proc.exitCode ?? m.proc.signalCode}): ${m.stderr()}`);
+      }
+      if (!ready.has(i) && (await healthy(m.server.endpoint))) ready.add(i);
+    }
+    if (ready.size === size) return members.map((m) => m.server);
+    await sleep(50);
+  }
+  await killAll();
+  throw new Error(`etcd not healthy within ${timeoutMs} ms: ${members.map((m) => m.stderr()).join('\n')}`);
+}
+
+export interface EtcdCluster {
+  readonly members: readonly EtcdServer[];
+  readonly endpoints: readonly string[];
+  /** Kills every member (by PID) and removes the data dirs. */
+  stop(): Promise<void>;
+}
+
+/** Starts a cluster of `size` members and waits until each reports healthy. */
+export async function startEtcdCluster(size: number, opts: EtcdStartOptions = {}): Promise<EtcdCluster> {
   const root = await mkdtemp(join(tmpdir(), 'tandem-etcd-'));
   try {
     for (let attempt = 0; attempt < 5; attempt++) {
-      const server = await startOnce(join(root, `data${attempt}`), opts);
-      if (server) {
-        return { ...server, stop: async () => { await server.stop(); await rm(root, { recursive: true, force: true }); } };
+      const members = await startOnce(join(root, `data${attempt}`), size, opts);
+      if (members) {
+        return {
+          members,
+          endpoints: members.map((m) => m.endpoint),
+          async stop() {
+            for (const m of members) await m.stop();
+            await rm(root, { recursive: true, force: true });
+          },
+        };
       }
     }
     throw new Error('etcd could not bind free ports in 5 attempts');
@@ -115,4 +150,10 @@ export async function startEtcd(opts: EtcdStartOptions = {}): Promise<EtcdServer
     await rm(root, { recursive: true, force: true });
     throw err;
   }
+}
+
+/** Starts a one-member etcd and waits until it reports healthy; the data dir is removed by stop(). */
+export async function startEtcd(opts: EtcdStartOptions = {}): Promise<EtcdServer> {
+  const cluster = await startEtcdCluster(1, opts);
+  return { ...cluster.members[0]!, stop: () => cluster.stop() };
 }

@@ -73,14 +73,14 @@ export class EtcdArbiter implements Arbiter {
     this.prefix = `/tandem/${checkName('cluster', opts.cluster)}/`;
     this.callTimeoutMs = opts.callTimeoutMs ?? this.timing.ttlMs;
     this.endpointCount = opts.endpoints.length;
+    const rest = new EndpointRest(opts.endpoints, ENDPOINT_REST_MS);
     this.client = new Etcd3({
       hosts: [...opts.endpoints],
       dialTimeout: this.callTimeoutMs,
       // Not the library's per-host circuit breaker: it opens for 5 s after three failed calls,
-      // and our own short deadlines (a renewal is cut at the self-fence point) would trip it
-      // and blind the node exactly when it must renew. Ours skips an endpoint for a moment
-      // only after it REFUSED a connection; the library's retry then moves to the next one.
-      faultHandling: { host: () => refusalBreaker(REFUSED_ENDPOINT_REST_MS) },
+      // even with one endpoint, and our own short deadlines (a renewal is cut at the
+      // self-fence point) would trip it and blind the node exactly when it must renew.
+      faultHandling: { host: (host: string) => rest.policy(host) },
       ...(opts.credentials ? { credentials: opts.credentials } : {}),
       ...(opts.auth ? { auth: opts.auth } : {}),
     });
@@ -341,19 +341,17 @@ export class EtcdArbiter implements Arbiter {
   }
 }
 
-type HostPolicy = ReturnType<NonNullable<NonNullable<IOptions['faultHandling']>['host']>>;
-const noListeners = (): { dispose(): void } => ({ dispose: () => undefined });
-/** How long an endpoint that refused a connection is skipped while others are tried. */
-const REFUSED_ENDPOINT_REST_MS = 1_000;
+/** How long an endpoint that refused a connection or let a call run out is skipped. */
+const ENDPOINT_REST_MS = 2_000;
 
 class EndpointResting extends Error {
   constructor() {
-    super('etcd endpoint refused a connection a moment ago; trying the others');
+    super('etcd endpoint failed a moment ago; trying the others');
     this.name = 'EndpointResting';
   }
 }
 
-/** Connection refused or reset (gRPC UNAVAILABLE), as opposed to a slow or hung server. */
+/** Connection refused or reset (gRPC UNAVAILABLE), or an endpoint we are skipping. */
 function isRefusal(err: unknown): boolean {
   return err instanceof GRPCUnavailableError || err instanceof EndpointResting || (err as { code?: unknown } | null)?.code === 14;
 }
@@ -363,26 +361,43 @@ function isDeadline(err: unknown): boolean {
 }
 
 /**
- * A per-endpoint fault policy (the shape of a cockatiel policy): the call runs unless the
- * endpoint refused a connection less than `restMs` ago; then the pool tries the next endpoint.
- * The library routes failed streams here too (markFailed), so keep-alives learn it as well.
+ * Per-endpoint fault policies (the shape of a cockatiel policy) sharing one view: an endpoint
+ * that refused a connection or let a call run into its deadline (a hung or partitioned
+ * member) is skipped for `restMs` while another endpoint is usable; the pool then tries the
+ * next one. With every endpoint resting (or just one endpoint), calls go through anyway:
+ * skipping can only help when there is somewhere else to go. A success ends the rest. The
+ * library also routes failed streams here (markFailed), so keep-alives count too.
  */
-function refusalBreaker(restMs: number): HostPolicy {
-  let restingUntil = 0;
-  return {
-    onSuccess: noListeners,
-    onFailure: noListeners,
-    async execute<T>(fn: (context: { signal: AbortSignal }) => PromiseLike<T> | T, signal?: AbortSignal): Promise<T> {
-      if (performance.now() < restingUntil) throw new EndpointResting();
-      try {
-        return await fn({ signal: signal ?? new AbortController().signal });
-      } catch (err) {
-        if (isRefusal(err)) restingUntil = performance.now() + restMs;
-        throw err;
-      }
-    },
-  } as unknown as HostPolicy;
+class EndpointRest {
+  private readonly until = new Map<string, number>();
+
+  constructor(private readonly endpoints: readonly string[], private readonly restMs: number) {}
+
+  policy(host: string): HostPolicy {
+    return {
+      onSuccess: noListeners,
+      onFailure: noListeners,
+      execute: async <T>(fn: (context: { signal: AbortSignal }) => PromiseLike<T> | T, signal?: AbortSignal): Promise<T> => {
+        if (this.resting(host) && this.endpoints.some((h) => h !== host && !this.resting(h))) throw new EndpointResting();
+        try {
+          const v = await fn({ signal: signal ?? new AbortController().signal });
+          this.until.delete(host);
+          return v;
+        } catch (err) {
+          if ((isRefusal(err) && !(err instanceof EndpointResting)) || isDeadline(err)) this.until.set(host, performance.now() + this.restMs);
+          throw err;
+        }
+      },
+    } as unknown as HostPolicy;
+  }
+
+  private resting(host: string): boolean {
+    return (this.until.get(host) ?? 0) > performance.now();
+  }
 }
+
+type HostPolicy = ReturnType<NonNullable<NonNullable<IOptions['faultHandling']>['host']>>;
+const noListeners = (): { dispose(): void } => ({ dispose: () => undefined });
 
 /** The range end that covers every key starting with `prefix` (etcd's "prefix + 1"). */
 function prefixEnd(prefix: Buffer): Buffer {
