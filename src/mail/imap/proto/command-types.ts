@@ -46,6 +46,8 @@ export type CommandBody =
   | { readonly name: 'CAPABILITY' | 'NOOP' | 'LOGOUT' | 'STARTTLS' | 'NAMESPACE' | 'CHECK' | 'CLOSE' | 'UNSELECT' | 'IDLE' }
   | { readonly name: 'EXPUNGE'; readonly uids: SequenceSet | null }
   | { readonly name: 'AUTHENTICATE'; readonly mechanism: string; readonly initialResponse: string | null }
+  /** RFC 4978: `COMPRESS DEFLATE`. */
+  | { readonly name: 'COMPRESS'; readonly mechanism: string }
   | { readonly name: 'LOGIN'; readonly username: string; readonly password: string }
   | { readonly name: 'ENABLE'; readonly capabilities: readonly string[] }
   | { readonly name: 'ID'; readonly params: ReadonlyArray<readonly [string, string | null]> | null }

@@ -17,6 +17,8 @@ test('commands without arguments (RFC 3501 6.1, 6.3.1, 6.4)', () => {
 });
 
 test('authentication commands', () => {
+  assert.deepEqual(parseOk('a COMPRESS deflate'), { name: 'COMPRESS', mechanism: 'DEFLATE', tag: 'a', uid: false });
+  assert.match((parseText('a COMPRESS') as { reason: string }).reason, /missing mechanism/);
   assert.deepEqual(parseOk('a001 LOGIN SMITH SESAME'), { name: 'LOGIN', username: 'SMITH', password: 'SESAME', tag: 'a001', uid: false });
   assert.equal(parseOk('A001 LOGIN {11+}\r\nFRED FOOBAR {7+}\r\nfat man').password, 'fat man');
   assert.deepEqual(parseOk('A001 AUTHENTICATE PLAIN dGVzdAB0ZXN0AHRlc3Q='), { name: 'AUTHENTICATE', mechanism: 'PLAIN', initialResponse: 'dGVzdAB0ZXN0AHRlc3Q=', tag: 'A001', uid: false });

@@ -27,6 +27,7 @@ const PARSERS: Record<string, Parser> = {
   EXPUNGE: (a) => ({ name: 'EXPUNGE', uids: a.atEnd ? null : a.sequenceSet('UID set') }),
   // RFC 4959: the initial response is base64, `=` for an empty one.
   AUTHENTICATE: (a) => ({ name: 'AUTHENTICATE', mechanism: a.atom('mechanism'), initialResponse: a.atEnd ? null : a.atom('initial response', false) }),
+  COMPRESS: (a) => ({ name: 'COMPRESS', mechanism: a.atom('mechanism') }),
   LOGIN: (a) => ({ name: 'LOGIN', username: a.astring('user name'), password: a.astring('password') }),
   ENABLE: (a) => {
     const capabilities: string[] = [];

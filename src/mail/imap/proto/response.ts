@@ -10,7 +10,7 @@ export type Status = 'OK' | 'NO' | 'BAD' | 'PREAUTH' | 'BYE';
 export type ResponseCode =
   | { readonly code: 'ALERT' | 'PARSE' | 'READ-ONLY' | 'READ-WRITE' | 'TRYCREATE' | 'NONEXISTENT' | 'ALREADYEXISTS'
       | 'OVERQUOTA' | 'AUTHENTICATIONFAILED' | 'AUTHORIZATIONFAILED' | 'UNAVAILABLE' | 'INUSE' | 'CANNOT'
-      | 'LIMIT' | 'TOOBIG' | 'PRIVACYVIOLATION' | 'EXPIRED' | 'CONTACTADMIN' | 'NOPERM' | 'SERVERBUG' | 'CLIENTBUG'
+      | 'LIMIT' | 'TOOBIG' | 'COMPRESSIONACTIVE' | 'PRIVACYVIOLATION' | 'EXPIRED' | 'CONTACTADMIN' | 'NOPERM' | 'SERVERBUG' | 'CLIENTBUG'
       | 'CORRUPTION' | 'EXPUNGEISSUED' | 'HASCHILDREN' | 'NOTSAVED' | 'UNKNOWN-CTE' | 'CLOSED' | 'NOMODSEQ' | 'UIDNOTSTICKY' | 'USEATTR' }
   | { readonly code: 'UIDVALIDITY' | 'UIDNEXT' | 'UNSEEN' | 'HIGHESTMODSEQ' | 'APPENDLIMIT'; readonly value: number }
   | { readonly code: 'CAPABILITY'; readonly capabilities: readonly string[] }

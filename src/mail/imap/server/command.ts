@@ -64,6 +64,9 @@ export interface SessionContext {
   readonly literals: LiteralSinks;
   /** Failed logins on this connection. */
   authFailures: number;
+  /** COMPRESS=DEFLATE is active; startDeflate() turns it on (after the tagged OK). */
+  readonly compressed: boolean;
+  startDeflate(): void;
   /** Tells a waiting IDLE that the selected mailbox changed. */
   wake(): void;
   /** Untagged data; waits while the client is not reading. */

@@ -3,6 +3,7 @@
 // the STARTTLS upgrade. It knows nothing of IMAP commands; the session pulls events.
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
+import { constants as zlib, createDeflateRaw, createInflateRaw, type DeflateRaw } from 'node:zlib';
 import { CommandReader, type ReaderEvent, type ReaderLimits } from '../proto/reader.ts';
 import type { LiteralSinks } from './literal-sink.ts';
 
@@ -26,6 +27,8 @@ export class ImapConnection {
   private woken = false;
   private wakeable = false;
   private _secure: boolean;
+  /** COMPRESS=DEFLATE (RFC 4978): our output goes through this stream once active. */
+  private deflate: DeflateRaw | null = null;
   /** Whether streamed literals are stored (only once logged in). */
   storeLiterals = false;
   readonly remoteAddress: string;
@@ -141,9 +144,41 @@ export class ImapConnection {
   setRawLineMode(on: boolean): void { this.reader.setRawLineMode(on); }
   rejectLiteral(): void { this.reader.rejectLiteral(); }
 
+  get compressed(): boolean { return this.deflate !== null; }
+
+  /**
+   * Starts COMPRESS=DEFLATE (RFC 4978) in both directions, right after the tagged OK was
+   * written uncompressed. Each write is flushed (Z_SYNC_FLUSH) so responses are not held
+   * back; the pipe to the socket carries the back-pressure.
+   */
+  startDeflate(): void {
+    const inflate = createInflateRaw();
+    const deflate = createDeflateRaw({ level: 6, memLevel: 8 });
+    this.socket.off('data', this.onData);
+    this.socket.on('data', (c: Buffer) => inflate.write(c));
+    inflate.on('data', this.onData);
+    // A corrupt stream from the client: nothing more it sends can be understood.
+    inflate.on('error', () => this.destroy());
+    deflate.on('error', () => this.destroy());
+    deflate.pipe(this.socket);
+    this.deflate = deflate;
+  }
+
   /** Writes and, when the socket's buffer is full, waits for it to drain (or close). */
   write(data: Buffer): Promise<void> {
     if (this.closed || this.socket.destroyed) return Promise.resolve();
+    const d = this.deflate;
+    if (d) {
+      return new Promise((resolve) => {
+        d.write(data);
+        d.flush(zlib.Z_SYNC_FLUSH, () => {
+          if (!this.socket.writableNeedDrain || this.closed) return resolve();
+          const done = (): void => { this.socket.off('drain', done); this.socket.off('imap-closed', done); resolve(); };
+          this.socket.on('drain', done);
+          this.socket.on('imap-closed', done);
+        });
+      });
+    }
     if (this.socket.write(data)) return Promise.resolve();
     return new Promise((resolve) => {
       const done = (): void => {
@@ -203,7 +238,9 @@ export class ImapConnection {
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => { socket.destroy(); resolve(); }, graceMs);
       socket.once('close', () => { clearTimeout(timer); resolve(); });
-      socket.end();
+      // With COMPRESS the deflate stream ends first and its pipe then ends the socket.
+      if (this.deflate) this.deflate.end();
+      else socket.end();
     });
     this.markClosed();
   }

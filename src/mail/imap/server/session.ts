@@ -28,7 +28,7 @@ const HTTP_LINE = /^(GET|POST|HEAD|PUT|OPTIONS|CONNECT) \S+ HTTP\/\d/i;
 
 /** Extra capabilities of this server beyond the base list in proto/capabilities.ts. */
 function extraCapabilities(appendLimit: number): string[] {
-  return ['SORT', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES', `APPENDLIMIT=${appendLimit}`];
+  return ['SORT', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES', `APPENDLIMIT=${appendLimit}`, 'COMPRESS=DEFLATE'];
 }
 
 /** A storage failure's category as an IMAP response code (RFC 5530). */
@@ -100,6 +100,8 @@ export class ImapSession {
       get format() { return self.format(); },
       get rev2() { return self.enabled.has('IMAP4REV2'); },
       literals: this.sinks,
+      get compressed() { return conn.compressed; },
+      startDeflate: () => conn.startDeflate(),
       authFailures: 0,
       wake: () => conn.wake(),
       send: (data) => conn.write(data),

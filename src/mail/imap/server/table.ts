@@ -5,6 +5,7 @@ import { APPEND } from './commands/append.ts';
 import { AUTHENTICATE } from './commands/authenticate.ts';
 import { CAPABILITY } from './commands/capability.ts';
 import { CLOSE, UNSELECT } from './commands/close.ts';
+import { COMPRESS } from './commands/compress.ts';
 import { COPY, MOVE } from './commands/copy.ts';
 import { CREATE } from './commands/create.ts';
 import { DELETE } from './commands/delete.ts';
@@ -30,7 +31,7 @@ import { SUBSCRIBE, UNSUBSCRIBE } from './commands/subscribe.ts';
 import { THREAD } from './commands/thread.ts';
 
 export const COMMANDS: ReadonlyMap<CommandName, AnyCommand> = new Map([
-  APPEND, AUTHENTICATE, CAPABILITY, CHECK, CLOSE, COPY, CREATE, DELETE, ENABLE, EXAMINE, EXPUNGE, FETCH,
+  APPEND, AUTHENTICATE, CAPABILITY, CHECK, CLOSE, COMPRESS, COPY, CREATE, DELETE, ENABLE, EXAMINE, EXPUNGE, FETCH,
   GETQUOTA, GETQUOTAROOT, ID, IDLE, LIST, LOGIN, LOGOUT, LSUB, MOVE, NAMESPACE, NOOP, RENAME, SEARCH,
   SELECT, SETQUOTA, SORT, STARTTLS, STATUS, STORE, SUBSCRIBE, THREAD, UNSELECT, UNSUBSCRIBE,
 ].map((c) => [c.name, c]));
