@@ -48,10 +48,28 @@ export interface ApiClient {
   call<T = { message: string }>(method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs?: number): Promise<T>;
 }
 
+/**
+ * The daemon to talk to: the named node, else this host's node, else (an admin host outside
+ * the cluster) the first node of the configuration whose daemon answers.
+ */
 export async function apiClient(opts: ClusterOpts): Promise<ApiClient> {
   const { config } = await loadClusterConfig(opts.config);
-  const node = pickNode(config, opts.node);
   const keys = deriveKeys(config.cluster.name, config.cluster.secret);
+  let node: string;
+  try {
+    node = resolveNodeName(config, opts.node ?? process.env.TANDEM_NODE);
+  } catch (err) {
+    if (!isTandemError(err, 'not-found') || opts.node || process.env.TANDEM_NODE) throw new CliError((err as Error).message, 2);
+    const tried: string[] = [];
+    let found: string | null = null;
+    for (const n of config.nodes) {
+      const r = await rpc(keys, 'cli', targetOf(config, n.name)!, 'GET', '/api/status', null, 2_000);
+      if (r.ok) { found = n.name; break; }
+      tried.push(`${n.name}: ${r.reason}`);
+    }
+    if (!found) throw new CliError(`this host is not a node of the cluster and no node daemon answers (${tried.join('; ')})`, 3);
+    node = found;
+  }
   const target = targetOf(config, node)!;
   return {
     config,
