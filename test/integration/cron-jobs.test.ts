@@ -215,3 +215,23 @@ test('accountsSnapshot makes a valid SQLite copy while users are being added, an
     f.cleanup();
   }
 });
+
+test('a job already running in another process is not started twice', async () => {
+  const f = await cronFixture();
+  try {
+    const { tryLockEntry } = await import('../../src/mail/queue/lock.ts');
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(join(f.vol.layout.runDir, 'cron'), { recursive: true });
+    // A live holder: this test process itself, as the service would be.
+    const lock = await tryLockEntry(join(f.vol.layout.runDir, 'cron'), 'queueSweep');
+    assert.ok(lock);
+    const r = await f.run('queueSweep');
+    assert.equal(r.ok, false);
+    assert.equal(r.summary, 'queueSweep is already running in another process; not started');
+    assert.equal(await readJobState(f.vol.layout, 'queueSweep'), null, 'no state written by the refused run');
+    await lock.release();
+    assert.equal((await f.run('queueSweep')).ok, true);
+  } finally {
+    f.cleanup();
+  }
+});

@@ -5,7 +5,9 @@ import { access } from 'node:fs/promises';
 import type { MailContext } from '../core/context.ts';
 import { JOBS } from './jobs/index.ts';
 import type { JobName } from './jobs/job.ts';
-import { readJobState, writeJobState } from './state.ts';
+import { cronDir, readJobState, writeJobState } from './state.ts';
+import { tryLockEntry } from '../queue/lock.ts';
+import { mkdirDurable } from '../../lib/durable.ts';
 
 export interface JobRun { readonly job: JobName; readonly ok: boolean; readonly summary: string; readonly startedAt: number; readonly finishedAt: number }
 
@@ -24,6 +26,23 @@ async function holdForTests(): Promise<void> {
 }
 
 export async function runJob(ctx: MailContext, job: JobName, now = Date.now): Promise<JobRun> {
+  // One run of a job at a time per volume: the service and `tandem mail cron run`, or a
+  // second cron process started by mistake. A dead holder's lock is taken over.
+  await mkdirDurable(cronDir(ctx.layout));
+  const lock = await tryLockEntry(cronDir(ctx.layout), job);
+  if (!lock) {
+    ctx.log.info({ event: 'cron.job.skipped', job, reason: 'running in another process' });
+    const t = now();
+    return { job, ok: false, summary: `${job} is already running in another process; not started`, startedAt: t, finishedAt: t };
+  }
+  try {
+    return await runLocked(ctx, job, now);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function runLocked(ctx: MailContext, job: JobName, now: () => number): Promise<JobRun> {
   const before = await readJobState(ctx.layout, job);
   const startedAt = now();
   await writeJobState(ctx.layout, {
