@@ -5,6 +5,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { testVolume, fixture, sec, sectionText, crlf } from './_test-helpers.ts';
 import type { Section } from '../proto/fetch-types.ts';
+import fc from 'fast-check';
+import { filterHeaderFields } from './sections.ts';
 
 const vol = await testVolume({ cacheDir: null });
 after(() => vol.cleanup());
@@ -90,4 +92,20 @@ test('a message/rfc822 whose body is a single part: n.1 is the encapsulated body
   assert.equal(await sectionText(vol.layer, p, m, sec([1], 'TEXT')), 'inner body');
   assert.equal(await sectionText(vol.layer, p, m, sec([1], 'HEADER')), 'Subject: inner\r\n\r\n');
   assert.equal(await sectionText(vol.layer, p, m, sec([1, 2])), '');
+});
+
+test('property: HEADER.FIELDS and HEADER.FIELDS.NOT of the same names split the header lines between them', () => {
+  const name = fc.constantFrom('Subject', 'SUBJECT', 'From', 'X-A', 'x-a', 'Received', 'To');
+  const field = fc.record({ name, value: fc.stringMatching(/^[ -~]{0,20}$/), folds: fc.array(fc.stringMatching(/^[ \t][ -~]{0,10}$/), { maxLength: 2 }) });
+  fc.assert(fc.property(fc.array(field, { maxLength: 12 }), fc.subarray(['SUBJECT', 'FROM', 'X-A', 'RECEIVED', 'TO', 'CC']), fc.constantFrom('\r\n', '\n'), (fields, names, eol) => {
+    const lines = fields.map((f) => [`${f.name}: ${f.value}`, ...f.folds].join(eol) + eol);
+    const header = Buffer.from(lines.join('') + eol);
+    const yes = filterHeaderFields(header, names, false).toString();
+    const no = filterHeaderFields(header, names, true).toString();
+    const strip = (s: string) => s.slice(0, -2); // the blank line is always CRLF
+    assert.ok(yes.endsWith('\r\n') && no.endsWith('\r\n'), 'both end with the blank line');
+    const picked = fields.map((f, i) => ({ keep: names.includes(f.name.toUpperCase()), text: lines[i]! }));
+    assert.equal(strip(yes), picked.filter((p) => p.keep).map((p) => p.text).join(''));
+    assert.equal(strip(no), picked.filter((p) => !p.keep).map((p) => p.text).join(''));
+  }), { numRuns: 300 });
 });
