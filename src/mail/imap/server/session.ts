@@ -10,6 +10,7 @@ import { errorId, isTandemError, type TandemError } from '../../../lib/errors.ts
 import { readUsage, exceedsQuota } from '../../storage/quota.ts';
 import { imapCapabilities } from '../proto/capabilities.ts';
 import { isCommandError, parseCommand } from '../proto/parse-command.ts';
+import { LITERAL_MARKER, tokenize } from '../proto/tokens.ts';
 import { formatContinuation, formatTagged, formatUntaggedStatus, type ResponseCode } from '../proto/response.ts';
 import { decodeMailboxName, encodeMailboxName } from '../proto/mailbox-name.ts';
 import { DEFAULT_FORMAT, type FormatOptions } from '../proto/format.ts';
@@ -187,13 +188,30 @@ export class ImapSession {
         return this.bye('autologout: idle for too long');
       case 'shutdown': return this.bye('server shutting down; reconnect in a moment');
       case 'wake': return false;
-      case 'line': return this.badCommand(null, 'unexpected line');
+      case 'line': return this.lineAsCommand(ev.line, ev.streamsUpTo);
       case 'error':
         await this.sinks.discardUpTo(ev.streamsUpTo);
         return this.badCommand(ev.tag, ev.reason);
       case 'continue': return this.onContinue(ev);
       case 'command': return this.dispatch(ev);
     }
+  }
+
+  /**
+   * A command the client pipelined right behind IDLE's DONE or an AUTHENTICATE response
+   * (some clients send "DONE\r\nA5 NOOP\r\n" in one packet) was framed as a raw line
+   * before the session left raw mode: tokenize it here. Literals cannot be recovered.
+   */
+  private async lineAsCommand(line: string, streamsUpTo: number): Promise<boolean> {
+    if (line.trim() === '') return false;
+    const tag = /^([\x21-\x7e]+) /.exec(line)?.[1] ?? null;
+    if (LITERAL_MARKER.test(line)) return this.badCommand(tag, 'a command with a literal right after DONE or a SASL response; send it again');
+    const r = tokenize([{ kind: 'line', text: line }], { maxDepth: 16, maxTokens: 100_000 });
+    const head = r.ok ? r.tokens[0] : undefined;
+    if (!r.ok || !head || head.type !== 'atom' || head.value === '*' || head.value === '+') {
+      return this.badCommand(null, r.ok ? 'missing or invalid tag' : r.reason);
+    }
+    return this.dispatch({ kind: 'command', tag: head.value, tokens: r.tokens.slice(1), streamsUpTo });
   }
 
   private async badCommand(tag: string | null, reason: string): Promise<boolean> {

@@ -165,3 +165,15 @@ test('FETCH while another session keeps renaming the same files with STORE never
   a.close();
   b.close();
 });
+
+test('a command pipelined in the same packet as DONE is run, not lost', async () => {
+  const a = await s.login();
+  await a.cmd('SELECT INBOX');
+  const tag = a.nextTag();
+  a.send(`${tag} IDLE\r\n`);
+  assert.equal(await a.line(), '+ idling');
+  a.send('DONE\r\nz9 NOOP\r\n');
+  assert.ok((await a.until(tag)).ok);
+  assert.equal((await a.until('z9')).tagged, 'z9 OK NOOP completed');
+  a.close();
+});

@@ -4,6 +4,9 @@
 import { formatContinuation, formatUntaggedStatus } from '../../proto/response.ts';
 import { defineCommand, ok, bad, type Result } from '../command.ts';
 
+/** An idle connection hears from us this often. */
+const KEEPALIVE_MS = 120_000;
+
 export const IDLE = defineCommand({
   name: 'IDLE',
   states: ['authenticated', 'selected'],
@@ -13,11 +16,18 @@ export const IDLE = defineCommand({
     try {
       if (mb && !mb.gone) await mb.ix.sync();
       await ctx.send(formatContinuation('idling'));
+      const deadline = Date.now() + ctx.deps.limits.idleMs;
       for (;;) {
         if (mb?.gone) return ok('IDLE terminated');
         await ctx.flushUpdates(true);
-        const r = await ctx.waitLineOrChange(ctx.deps.limits.idleMs);
+        const left = deadline - Date.now();
+        const r = left > 0 ? await ctx.waitLineOrChange(Math.min(left, KEEPALIVE_MS)) : 'timeout';
         if (r === 'change') continue;
+        if (r === 'timeout' && Date.now() < deadline) {
+          // Keeps NAT and firewall state alive on a quiet connection (RFC 2177 allows it).
+          await ctx.send(formatUntaggedStatus('OK', 'still here'));
+          continue;
+        }
         if (r === 'closed') return { status: 'OK', text: 'IDLE terminated', close: true, sent: true };
         if (r === 'timeout' || r === 'shutdown') {
           await ctx.send(formatUntaggedStatus('BYE', r === 'timeout' ? 'IDLE for too long; reconnect' : 'server shutting down; reconnect in a moment'));
