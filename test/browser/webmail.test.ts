@@ -100,14 +100,14 @@ test('create a user in the admin console, then log in as that user', { skip: ski
   const form = page.locator('form#user-add');
   await form.locator('input[name=address]').fill('erin@demo.test');
   await form.locator('input[name=displayName]').fill('Erin Example');
-  await form.locator('input[name=password]').fill('erin-password-1');
+  await form.locator('input[name=password]').fill('correct-horse-9');
   await form.locator('button[type=submit]').click();
   await page.waitForURL(/\/admin\/user\?a=erin%40demo\.test/);
   await expectText(page, '.notice', 'user erin@demo.test created');
   await page.screenshot({ path: screenshotPath('admin-user-created'), fullPage: true });
   await page.click('nav.top button:text("Log out")');
   await page.waitForURL(/\/login/);
-  await login(page, 'erin@demo.test', 'erin-password-1');
+  await login(page, 'erin@demo.test', 'correct-horse-9');
   await expectText(page, 'nav.top .who', 'Erin Example');
   assert.equal(await page.locator('nav.top a:text("Admin")').count(), 0, 'erin is not an admin');
   const admin = await page.goto(`${stack.base}/admin/users`);

@@ -101,12 +101,12 @@ test('domains: add, show, catch-all, list, delete; bad input is a 400 with a rea
 test('users: create (with the password rule), show, update, admin flag, reset password, delete', async () => {
   const weak = await api('POST', '/api/v1/users', { address: 'dave@demo.test', password: 'short' });
   assert.equal(weak.status, 400);
-  assert.match(String((weak.json as Obj).message), /at least 8/);
-  const made = await api('POST', '/api/v1/users', { address: 'Dave@demo.test', password: 'dave-password', displayName: 'Dave', quotaBytes: 1048576 });
+  assert.match(String((weak.json as Obj).message), /at least 10/);
+  const made = await api('POST', '/api/v1/users', { address: 'Dave@demo.test', password: 'tr0ub4dor-horse', displayName: 'Dave', quotaBytes: 1048576 });
   assert.equal(made.status, 201);
   assert.equal((made.json as Obj).address, 'dave@demo.test');
   assert.equal((made.json as Obj).admin, false);
-  assert.equal((await api('POST', '/api/v1/users', { address: 'dave@demo.test', password: 'dave-password' })).status, 409);
+  assert.equal((await api('POST', '/api/v1/users', { address: 'dave@demo.test', password: 'tr0ub4dor-horse' })).status, 409);
   assert.equal((await api('POST', '/api/v1/users', { address: 'x@nowhere.test', password: 'long-enough' })).status, 404);
   const upd = await api('PATCH', '/api/v1/users/dave@demo.test', { displayName: 'David', enabled: false, admin: true });
   assert.equal(upd.status, 200);

@@ -269,7 +269,7 @@ test('password change applies the policy and ends the user\'s other sessions', a
   const a = await loggedIn('carol@demo.test', 'carol-secret');
   const b = await loggedIn('carol@demo.test', 'carol-secret');
   const weak = await a.post('/settings/password', { _csrf: await a.csrf(), current: 'carol-secret', password: 'short', confirm: 'short' });
-  assert.match(decodeURIComponent(weak.location ?? ''), /at least 8 characters/);
+  assert.match(decodeURIComponent(weak.location ?? ''), /at least 10 characters/);
   const wrong = await a.post('/settings/password', { _csrf: await a.csrf(), current: 'nope', password: 'a-long-new-one', confirm: 'a-long-new-one' });
   assert.match(decodeURIComponent(wrong.location ?? ''), /current password is wrong/);
   const ok = await a.post('/settings/password', { _csrf: await a.csrf(), current: 'carol-secret', password: 'a-long-new-one', confirm: 'a-long-new-one' });

@@ -50,7 +50,13 @@ export async function buildApp(deps: HttpDeps, opts: AppOptions): Promise<Fastif
   const app = Fastify({
     loggerInstance: log.child({ listener: opts.secure ? 'https' : 'http' }) as unknown as FastifyBaseLogger,
     // One code path for both listeners: the TLS one only differs in its server.
-    serverFactory: (handler) => (tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler) as unknown as ReturnType<typeof createServer> : createServer(handler)),
+    serverFactory: (handler) => {
+      const server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler) as unknown as ReturnType<typeof createServer> : createServer(handler);
+      // Longer than clients keep idle connections (browsers, fetch: a few seconds), so a
+      // client never reuses a connection the server is closing at that very moment.
+      server.keepAliveTimeout = 65_000;
+      return server;
+    },
     // Requests are not logged one by one; logins, sends and admin actions are (typed events).
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,

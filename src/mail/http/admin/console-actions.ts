@@ -5,6 +5,7 @@ import type { HttpDeps } from '../deps.ts';
 import { TandemError } from '../../../lib/errors.ts';
 import { normalizeDomain } from '../../core/address.ts';
 import { passwordProblem } from '../policy/password-rule.ts';
+import type { Settings } from '../../core/settings.ts';
 import { flush, deleteEntry } from './ops.ts';
 
 export type Form = Record<string, unknown>;
@@ -31,8 +32,8 @@ export function parseQuota(text: string): number {
   return Math.round(Number(m[1]) * mult);
 }
 
-function checkPassword(pw: string, address: string): void {
-  const problem = passwordProblem(pw, address);
+function checkPassword(pw: string, address: string, settings: Settings): void {
+  const problem = passwordProblem(pw, address, settings);
   if (problem) throw new TandemError('MAIL_ERR_WEAK_PASSWORD', 'invalid', problem);
 }
 
@@ -58,7 +59,7 @@ export const CONSOLE_ACTIONS: Readonly<Record<string, (deps: HttpDeps, f: Form, 
   'user-add': async (deps, f) => {
     const address = str(f, 'address', 320);
     const pw = str(f, 'password', 1024);
-    checkPassword(pw, address);
+    checkPassword(pw, address, deps.ctx.settings);
     const u = await deps.ctx.directory.addUser({ address, password: pw, displayName: opt(f, 'displayName', 200),
       quotaBytes: opt(f, 'quota') === '' ? deps.ctx.settings.delivery.defaultQuotaBytes : parseQuota(opt(f, 'quota')) });
     if (f.admin === '1') deps.web.setAdmin(u.address, true);
@@ -77,7 +78,7 @@ export const CONSOLE_ACTIONS: Readonly<Record<string, (deps: HttpDeps, f: Form, 
   'user-password': async (deps, f) => {
     const address = str(f, 'address', 320);
     const pw = str(f, 'password', 1024);
-    checkPassword(pw, address);
+    checkPassword(pw, address, deps.ctx.settings);
     await deps.ctx.directory.setPassword(address, pw);
     deps.web.endSessionsOf(address);
     return { back: `/admin/user?a=${enc(address)}`, notice: `password of ${address} reset; their sessions ended` };

@@ -42,8 +42,8 @@ function userView(deps: HttpDeps, u: User) {
     createdAt: new Date(u.createdAt).toISOString(), updatedAt: new Date(u.updatedAt).toISOString() };
 }
 
-function requirePassword(pw: string, addr: string): void {
-  const problem = passwordProblem(pw, addr);
+function requirePassword(pw: string, addr: string, deps: HttpDeps): void {
+  const problem = passwordProblem(pw, addr, deps.ctx.settings);
   if (problem) throw new TandemError('MAIL_ERR_WEAK_PASSWORD', 'invalid', problem);
 }
 
@@ -88,7 +88,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
       enabled: z.boolean().optional(), admin: z.boolean().optional() }).strict(),
     handler: async ({ body }, { deps }) => {
       const b = body as { address: string; password: string; displayName?: string; quotaBytes?: number; enabled?: boolean; admin?: boolean };
-      requirePassword(b.password, b.address);
+      requirePassword(b.password, b.address, deps);
       const u = await deps.ctx.directory.addUser({ address: b.address, password: b.password, displayName: b.displayName ?? '',
         quotaBytes: b.quotaBytes ?? deps.ctx.settings.delivery.defaultQuotaBytes, enabled: b.enabled ?? true });
       if (b.admin) deps.web.setAdmin(u.address, true);
@@ -115,7 +115,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     body: z.object({ password }).strict(),
     handler: async ({ params, body }, { deps }) => {
       const pw = (body as { password: string }).password;
-      requirePassword(pw, params.address!);
+      requirePassword(pw, params.address!, deps);
       await deps.ctx.directory.setPassword(params.address!, pw);
       deps.web.endSessionsOf(params.address!);
     } },

@@ -61,7 +61,7 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: HttpDeps, sec
     }
     const next = text(body, 'password', 1024);
     if (next !== text(body, 'confirm', 1024)) return back('error', 'The two new passwords differ.');
-    const problem = passwordProblem(next, s.user.address);
+    const problem = passwordProblem(next, s.user.address, deps.ctx.settings, text(body, 'current', 1024));
     if (problem) return back('error', `Password not changed: ${problem}.`);
     await deps.ctx.directory.setPassword(s.user.address, next);
     deps.web.endSessionsOf(s.user.address, s.cookie);
