@@ -106,6 +106,7 @@ export class HeartbeatChannel {
     const env = opened.env;
     const peer = this.peers.get(env.from);
     if (!peer) return this.refuse(fromAddress, `unknown node ${JSON.stringify(env.from)}`);
+    if (!isReport(env.body)) return this.refuse(env.from, 'malformed report (another Tandem version?)');
     const fresh = this.replay.check(env);
     if (!fresh.ok) return this.refuse(env.from, fresh.reason);
     const now = this.clock.now();
@@ -133,4 +134,14 @@ export class HeartbeatChannel {
     this.stats.lastRefusal = `${from}: ${reason}`;
     this.onRefused(from, reason);
   }
+}
+
+/** The shape the view builder relies on; a signed but malformed report is refused, not trusted. */
+function isReport(b: unknown): b is NodeReport {
+  if (typeof b !== 'object' || b === null) return false;
+  const r = b as Record<string, unknown>;
+  const obj = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
+  return typeof r.configHash === 'string' && typeof r.stopped === 'boolean' && typeof r.maintenance === 'boolean'
+    && Array.isArray(r.failingMonitors) && Array.isArray(r.hears) && obj(r.operator) && obj(r.groups)
+    && Object.values(r.groups as Record<string, unknown>).every((g) => obj(g) && obj((g as Record<string, unknown>).resources) && Array.isArray((g as Record<string, unknown>).failures));
 }
