@@ -23,6 +23,8 @@ export class BenchConn {
   private current: { tag: string; untagged: string[]; bytes: number; collect: boolean; resolve: (r: Reply) => void; reject: (e: Error) => void } | null = null;
   private continuation: (() => void) | null = null;
   private idling = false;
+  /** The last response, for error messages (a BYE says why the server closed). */
+  private last = '';
   /** Called for every untagged response that arrives outside a command (IDLE, unsolicited). */
   onUntagged: ((line: string) => void) | null = null;
   closed = false;
@@ -31,7 +33,7 @@ export class BenchConn {
     socket.on('data', (chunk: Buffer) => this.push(chunk));
     socket.on('close', () => {
       this.closed = true;
-      this.current?.reject(new Error('connection closed'));
+      this.current?.reject(new Error(`connection closed by the server (last response: ${this.last.slice(0, 120)})`));
       this.current = null;
     });
     socket.on('error', () => undefined);
@@ -84,6 +86,7 @@ export class BenchConn {
   }
 
   private dispatch(response: string): void {
+    this.last = response;
     const cur = this.current;
     if (response.startsWith('+')) {
       const k = this.continuation;
@@ -120,6 +123,8 @@ export class BenchConn {
     const done = new Promise<Reply>((resolve, reject) => {
       this.current = { tag, untagged: [], bytes: 0, collect: true, resolve, reject };
     });
+    // Nobody may be waiting for the end of an IDLE when the connection drops.
+    done.catch(() => undefined);
     const started = new Promise<void>((resolve) => { this.continuation = resolve; });
     this.socket.write(`${tag} IDLE\r\n`);
     await started;

@@ -52,10 +52,16 @@ function percentile(sorted: number[], p: number): number {
 /** The imap service as a child of a shell that raised the fd limit first. */
 interface Server { proc: ChildProcess; port: number; pid: number }
 
+/** Servers still running; killed if the benchmark dies before its own cleanup. */
+const live = new Set<ChildProcess>();
+process.on('exit', () => { for (const p of live) p.kill('SIGKILL'); });
+
 async function startServer(root: string): Promise<Server> {
   const proc = spawn('sh', ['-c', `ulimit -n ${FD_LIMIT} && exec "$0" "$@"`, process.execPath, TANDEM_BIN, 'mail', 'serve', 'imap', '--data', root], {
     stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TANDEM_LOG_LEVEL: 'warn' },
   });
+  live.add(proc);
+  proc.once('exit', () => live.delete(proc));
   const ready = await new Promise<{ port: number; pid: number }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('imap not ready in 120 s')), 120_000);
     createInterface({ input: proc.stdout! }).on('line', (line) => {
@@ -234,6 +240,8 @@ async function measureIdleConnections(server: Server): Promise<void> {
   const opened = ms(t0);
   await new Promise((r) => setTimeout(r, 3000));
   const after = rssMiB(server.pid);
+  const dropped = conns.filter((c) => c.closed).length;
+  if (dropped) throw new Error(`${dropped} of ${IDLE} idle connections were closed by the server`);
   row(`server RSS with ${IDLE} connections in IDLE`, `${after.toFixed(0)} MiB`, `${before.toFixed(0)} MiB before; ${(((after - before) * 1024) / IDLE).toFixed(1)} KiB per connection; opened in ${(opened / 1000).toFixed(1)} s`);
   for (const c of conns) c.close();
 }
