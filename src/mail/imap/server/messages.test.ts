@@ -151,3 +151,17 @@ test('EXPUNGE reports in sequence order; UID EXPUNGE only touches its set; CLOSE
   assert.match((await c.cmd('STATUS Exp (MESSAGES DELETED)')).untagged[0]!, /MESSAGES 1 DELETED 1/);
   c.close();
 });
+
+test('the 27th keyword of a folder is NO [LIMIT]; PERMANENTFLAGS then stops offering \\*', async () => {
+  const c = await s.login('bob@demo.test', 'builder');
+  await c.cmd('CREATE Kw');
+  await s.deliver('bob', 'Subject: k\n\nk\n', { mailbox: 'Kw' });
+  await c.cmd('SELECT Kw');
+  const kws = Array.from({ length: 26 }, (_, i) => `$k${i}`);
+  assert.ok((await c.cmd(`STORE 1 +FLAGS.SILENT (${kws.join(' ')})`)).ok);
+  assert.match((await c.cmd('STORE 1 +FLAGS ($one-too-many)')).tagged, /NO \[LIMIT\]/);
+  const sel = await c.cmd('SELECT Kw');
+  const perm = sel.untagged.find((l) => l.includes('PERMANENTFLAGS'))!;
+  assert.ok(perm.includes('$k25') && !perm.includes('\\*'), perm);
+  c.close();
+});

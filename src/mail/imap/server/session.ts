@@ -313,6 +313,8 @@ export class ImapSession {
    * in full under an id, the client gets NO [SERVERBUG] with that id, the session goes on.
    */
   private async failure(e: unknown, cmd: Command): Promise<Result> {
+    // 26 keyword letters per Maildir folder (docs/imap-store.md): a limit, not a failure.
+    if (isTandemError(e) && e.code === 'MAIL_ERR_TOO_MANY_KEYWORDS') return { status: 'NO', text: e.message, code: { code: 'LIMIT' } };
     if (isTandemError(e)) return { status: 'NO', text: e.message, code: codeOf(e) };
     const code = (e as NodeJS.ErrnoException)?.code;
     if (code === 'ENOENT' && this.state.kind === 'selected') {
