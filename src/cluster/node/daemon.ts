@@ -461,7 +461,7 @@ export class NodeDaemon {
   mergeOperator(states: Readonly<Record<string, OperatorState>> | undefined, from: string): void {
     if (!states || typeof states !== 'object') return;
     for (const [g, s] of Object.entries(states)) {
-      if (!this.groupConfig(g) || typeof s?.version?.wall !== 'number') continue;
+      if (!this.groupConfig(g) || !isOperatorState(s)) continue;
       const cur = this.operatorOf(g);
       if (isNewer(s, cur)) {
         this.operator.set(g, s);
@@ -616,4 +616,12 @@ export function describeOperator(s: OperatorState): string {
   if (s.moveTo) parts.push(`move to ${s.moveTo}`);
   if (s.suspended.length > 0) parts.push(`monitors suspended: ${s.suspended.join(', ')}`);
   return parts.join(', ');
+}
+
+function isOperatorState(s: unknown): s is OperatorState {
+  const o = s as OperatorState | null;
+  return typeof o === 'object' && o !== null && ['none', 'start', 'stop'].includes(o.request)
+    && (o.moveTo === null || typeof o.moveTo === 'string') && (o.moveAtWall === null || typeof o.moveAtWall === 'number')
+    && Array.isArray(o.suspended) && o.suspended.every((x) => typeof x === 'string')
+    && typeof o.version?.wall === 'number' && typeof o.version.node === 'string';
 }
