@@ -114,13 +114,16 @@ test('an oversize non-synchronizing literal gets a tagged BAD or NO, never an OK
 test('a literal cut by a disconnect stores nothing and leaves no temp file; the server keeps serving', async () => {
   const c = await client({ login: 'carol' });
   const before = (await listMaildir(f.maildir('carol'))).length;
-  c.send('C1 APPEND INBOX {100000}\r\n');
+  // Over the in-memory literal size (64 KiB), so the server streams it to a temp file.
+  c.send('C1 APPEND INBOX {300000}\r\n');
   assert.match((await c.response())!, /^\+/);
-  c.send(Buffer.alloc(30_000, 'z'));
-  await new Promise((r) => setTimeout(r, 200));
+  c.send(Buffer.alloc(100_000, 'z'));
+  const sinks = join(f.vol.layout.runDir, 'imap-tmp');
+  const empty = (dir: string): boolean => { try { return readdirSync(dir).length === 0; } catch { return true; } };
+  await eventually(() => !empty(sinks), 'the streamed literal\'s temp file under run/imap-tmp/');
   c.end();
   const d = await client({ login: 'carol', select: 'INBOX' });
-  await eventually(() => readdirSync(join(f.maildir('carol'), 'tmp')).length === 0, 'the cut APPEND\'s temp file to go');
+  await eventually(() => empty(sinks) && empty(join(f.maildir('carol'), 'tmp')), 'the cut APPEND\'s temp file to go');
   assert.equal((await listMaildir(f.maildir('carol'))).length, before, 'no message from a cut literal');
   await d.logout();
 });
