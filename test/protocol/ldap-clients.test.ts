@@ -84,3 +84,16 @@ test('ldapjs client: binds by DN and by address, searches with attribute selecti
     await unbind(client);
   }
 });
+
+test('an account added while the service runs shows up in searches (within the 2 s snapshot time)', async () => {
+  await f.vol.directory.addUser({ address: 'dinah@demo.test', password: 'dinah-the-cat', displayName: 'Dinah Cat' });
+  const deadline = Date.now() + 15_000;
+  let found: string[] = [];
+  while (Date.now() < deadline) {
+    const r = await runLdapTool('ldapsearch', [...asAlice, '-H', url(), '-b', 'dc=demo,dc=test', '(sn=cat)', 'mail']);
+    found = valuesIn(r.stdout, 'mail');
+    if (found.length > 0) break;
+    await new Promise((res) => setTimeout(res, 300));
+  }
+  assert.deepEqual(found, ['dinah@demo.test']);
+});

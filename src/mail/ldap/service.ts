@@ -10,6 +10,9 @@ import { simpleBind } from './bind.ts';
 import { createLdapProtocol, type LdapConnection, type LdapHandlers } from './server/backend.ts';
 import { ResultCode, runSearch } from './search.ts';
 import { buildEntries, rootDse } from './tree.ts';
+import type { Entry } from './entry.ts';
+
+const SNAPSHOT_TTL_MS = 2000;
 
 export interface LdapService extends RunningService {
   readonly ports: { ldap?: number; ldaps?: number };
@@ -47,6 +50,21 @@ export async function startLdapService(ctx: MailContext): Promise<LdapService> {
   });
   const mayUsePlaintext = (conn: LdapConnection) => conn.secure || (settings.auth.allowPlaintextOnLoopback && isLoopback(conn.remoteAddress));
 
+  // Address-book clients search on every keystroke; the tree is rebuilt from the
+  // directory at most every SNAPSHOT_TTL_MS, so account changes show within that time.
+  let view: { at: number; dse: Entry; entries: Entry[] } | null = null;
+  const directoryView = () => {
+    const now = Date.now();
+    if (view && now - view.at < SNAPSHOT_TTL_MS && now >= view.at) return view;
+    const domains = directory.listDomains();
+    view = {
+      at: now,
+      dse: rootDse(domains),
+      entries: buildEntries({ domains, users: directory.listUsers(), aliases: directory.listAliases(), lists: directory.listLists() }),
+    };
+    return view;
+  };
+
   const handlers: LdapHandlers = {
     async bind(conn, name, password) {
       if (!(name === '' && password === '') && !mayUsePlaintext(conn)) {
@@ -66,17 +84,13 @@ export async function startLdapService(ctx: MailContext): Promise<LdapService> {
       }
     },
     async search(conn, req) {
-      const domains = directory.listDomains();
-      const dse = rootDse(domains);
       const isRootDse = req.scope === 'base' && req.baseDn.trim() === '';
       if (!isRootDse && !conn.boundAs && !settings.ldap.allowAnonymous) {
         log.info({ event: 'ldap.search.refused', conn: conn.id, reason: 'anonymous' });
         return { entries: [], result: { code: ResultCode.insufficientAccessRights, message: 'bind as a mail user first (anonymous searches are off)' } };
       }
-      const entries = isRootDse ? [] : buildEntries({
-        domains, users: directory.listUsers(), aliases: directory.listAliases(), lists: directory.listLists(),
-      });
-      const outcome = runSearch(req, dse, entries, settings.ldap, Date.now);
+      const view = directoryView();
+      const outcome = runSearch(req, view.dse, view.entries, settings.ldap, Date.now);
       log.debug({ event: 'ldap.search', conn: conn.id, base: req.baseDn, scope: req.scope, found: outcome.entries.length, code: outcome.result.code });
       return outcome;
     },
