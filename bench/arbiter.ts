@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Etcd3 } from 'etcd3';
-import { startEtcd } from '../test/helpers/etcd.ts';
+import { isLeaseValid } from '../src/cluster/arbiter/lease.ts';
+import { startEtcd, startEtcdCluster } from '../test/helpers/etcd.ts';
 import { holdsNow, lastRenewalStart, startArbiterNode, waitFor, type NodeEvent } from '../test/integration/arbiter-harness.ts';
 import { DiskArbiter } from '../src/cluster/arbiter/disk.ts';
 import { EtcdArbiter } from '../src/cluster/arbiter/etcd.ts';
@@ -89,7 +90,51 @@ async function renewals(name: string, arbiter: Arbiter, count: number): Promise<
   console.log(`${name}: renew, ${count} in a row: p50 ${pct(took, 0.5).toFixed(2)} ms, p99 ${pct(took, 0.99).toFixed(2)} ms, max ${Math.max(...took).toFixed(2)} ms`);
 }
 
+/**
+ * Three etcd members (default election timeout); a holder renews every (ttl - 2 margin) / 3
+ * (the daemon's interval) while the raft LEADER is SIGKILLed: does it keep its lease, and how
+ * long did renewals fail?
+ */
+async function leaderLoss(): Promise<void> {
+  const interval = Math.floor((timing.ttlMs - 2 * timing.marginMs) / 3);
+  for (let run = 0; run < runs; run++) {
+    const cluster = await startEtcdCluster(3);
+    const arbiter = new EtcdArbiter({ endpoints: cluster.endpoints, cluster: 'bench', ...timing });
+    try {
+      const got = await arbiter.acquire('mail', 'sv1');
+      if (!got.ok) throw new Error(`no lease: ${JSON.stringify(got)}`);
+      let lease = got.lease;
+      let leader = cluster.members[0]!;
+      for (const m of cluster.members) {
+        const c = new Etcd3({ hosts: m.endpoint });
+        const st = await c.maintenance.status();
+        c.close();
+        if (st.leader === st.header.member_id) leader = m;
+      }
+      await sleep(interval);
+      await leader.stop();
+      const killedAt = performance.now();
+      let firstFail: number | null = null;
+      let lastFail: number | null = null;
+      let kept = true;
+      while (performance.now() - killedAt < 4 * timing.ttlMs) {
+        if (!isLeaseValid(lease, performance.now())) { kept = false; break; }
+        const r = await arbiter.renew(lease, AbortSignal.timeout(interval));
+        if (r.ok) lease = r.lease;
+        else { firstFail ??= performance.now() - killedAt; lastFail = performance.now() - killedAt; }
+        await sleep(interval);
+      }
+      console.log(`etcd 3 members, leader SIGKILLed (run ${run + 1}): lease ${kept ? 'kept' : 'LOST'}; renewals failed ` +
+        (firstFail === null ? 'never' : `from +${ms(firstFail)} to +${ms(lastFail!)}`) + ` (renewal every ${ms(interval)})`);
+    } finally {
+      arbiter.close();
+      await cluster.stop();
+    }
+  }
+}
+
 await etcdShortLeases();
+await leaderLoss();
 await takeovers('disk');
 await takeovers('etcd');
 const dir = await mkdtemp(join(tmpdir(), 'tandem-bench-arbiter-'));
