@@ -38,19 +38,19 @@ export async function startHttpService(ctx: MailContext): Promise<HttpService> {
   const apps: FastifyInstance[] = [];
   const host = settings.listen.address;
   const httpsPort = settings.listen.https.port;
-  // Cleartext visitors go to the official host name on the TLS port.
-  const httpsUrl = httpsPort === null ? null : `https://${settings.hostname}${httpsPort === 443 ? '' : `:${httpsPort}`}`;
+  // Cleartext visitors go to the official host name on the TLS port (known once bound).
+  const httpsUrl = () => (ports.https === undefined ? null : `https://${settings.hostname}${ports.https === 443 ? '' : `:${ports.https}`}`);
 
   try {
     if (httpsPort !== null) {
-      const app = await buildApp(deps, { secure: true, tls: { cert: ctx.tls.cert, key: ctx.tls.key }, httpsUrl, listening: () => listening });
+      const app = await buildApp(deps, { secure: true, tls: { cert: ctx.tls.cert, key: ctx.tls.key }, httpsUrl: null, listening: () => listening });
       await app.listen({ port: httpsPort, host });
       ports.https = (app.server.address() as { port: number }).port;
       listening.push(`${hostFor(host)}:${ports.https}`);
       apps.push(app);
     }
     if (settings.listen.http.port !== null) {
-      const app = await buildApp(deps, { secure: false, tls: null, httpsUrl, listening: () => listening });
+      const app = await buildApp(deps, { secure: false, tls: null, httpsUrl: httpsUrl(), listening: () => listening });
       await app.listen({ port: settings.listen.http.port, host });
       ports.http = (app.server.address() as { port: number }).port;
       listening.unshift(`${hostFor(host)}:${ports.http}`);
