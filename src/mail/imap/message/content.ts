@@ -38,18 +38,28 @@ export class HeaderCache {
       return hit.fields;
     }
     const fields = await decodedHeaders(path, meta);
-    const weight = fields.reduce((n, f) => n + f.name.length + f.value.length * 2 + 64, 0);
-    if (weight <= this.maxBytes / 8) {
-      this.lru.set(id, { fields, weight });
-      this.bytes += weight;
-      while (this.bytes > this.maxBytes) {
-        const oldest = this.lru.keys().next();
-        if (oldest.done) break;
-        this.bytes -= this.lru.get(oldest.value)!.weight;
-        this.lru.delete(oldest.value);
-      }
-    }
+    this.remember(id, fields);
     return fields;
+  }
+
+  /** Stores the raw top-level fields a scan just parsed, so a search right after needs no read. */
+  prime(id: string, raw: readonly HeaderField[]): void {
+    if (!this.lru.has(id)) this.remember(id, raw.map((f) => ({ ...f, value: decodeWords(f.value) })));
+  }
+
+  private remember(id: string, fields: HeaderField[]): void {
+    const weight = fields.reduce((n, f) => n + f.name.length + f.value.length * 2 + 64, 0);
+    if (weight > this.maxBytes / 8) return;
+    const old = this.lru.get(id);
+    if (old) { this.bytes -= old.weight; this.lru.delete(id); }
+    this.lru.set(id, { fields, weight });
+    this.bytes += weight;
+    while (this.bytes > this.maxBytes) {
+      const oldest = this.lru.keys().next();
+      if (oldest.done) break;
+      this.bytes -= this.lru.get(oldest.value)!.weight;
+      this.lru.delete(oldest.value);
+    }
   }
 }
 

@@ -44,6 +44,7 @@ export function createMessageLayer(layout: VolumeLayout, opts: MessageLayerOptio
       p = scanFile(path).then((root) => {
         const m = metaOf(root);
         cache.put(id, m);
+        headers.prime(id, root.fields);
         return m;
       }).finally(() => inflight.delete(id));
       inflight.set(id, p);
