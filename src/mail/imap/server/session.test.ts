@@ -107,3 +107,14 @@ test('implicit TLS on the imaps port announces AUTH=PLAIN and no STARTTLS', asyn
   assert.ok((await c.cmd('LOGIN alice@demo.test wonderland')).ok);
   c.close();
 });
+
+test('20 bad commands in a row end the connection with BYE; a good command in between resets the count', async () => {
+  const c = await RawImap.connect(s.port);
+  for (let i = 0; i < 19; i++) assert.match((await c.cmd('BOGUS')).tagged, /BAD/);
+  assert.ok((await c.cmd('NOOP')).ok);
+  for (let i = 0; i < 19; i++) assert.match((await c.cmd('BOGUS')).tagged, /BAD/);
+  const last = await c.cmd('BOGUS');
+  assert.match(last.tagged, /BAD/);
+  assert.match(await c.line(), /^\* BYE too many bad commands \(20\)/);
+  assert.ok(await c.waitClosed());
+});

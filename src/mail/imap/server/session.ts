@@ -241,7 +241,8 @@ export class ImapSession {
       if (ev.size > UNAUTHENTICATED_LITERAL_MAX) return refuse('BAD', `literal too big before login (${ev.size} octets, limit ${UNAUTHENTICATED_LITERAL_MAX})`);
     } else if (ev.verb === 'APPEND') {
       const quota = quotaOf(this.deps, st);
-      const usage = quota > 0 ? await readUsage(st.store.root, quota) : null;
+      // A failure to read the usage is no reason to refuse: APPEND checks the quota again.
+      const usage = quota > 0 ? await readUsage(st.store.root, quota).catch(() => null) : null;
       if (usage && exceedsQuota(usage, quota, ev.size)) {
         return refuse('NO', `quota exceeded: ${usage.bytes} of ${quota} octets used, the message has ${ev.size}`, { code: 'OVERQUOTA' });
       }
@@ -290,6 +291,10 @@ export class ImapSession {
     if (result.status === 'BAD') {
       this.badCommands++;
       if (this.badCommands >= this.deps.limits.maxBadCommands) return this.bye(`too many bad commands (${this.badCommands}); closing connection`);
+    } else if (result.status === 'OK') {
+      // The limit is on bad commands in a row: a long-lived client that sometimes tries an
+      // extension we lack is not cut off after days.
+      this.badCommands = 0;
     }
     return result.close ?? false;
   }
