@@ -1,5 +1,5 @@
 // The node daemon (`tandem node start`): every heartbeat interval it heartbeats to the
-// arbiter and the peers, renews its leases, runs its checks, builds the ClusterView,
+// arbiter and the peers, renews its leases, runs its monitors, builds the ClusterView,
 // decides, and executes the plan; every state change becomes an event. Keepalive and
 // execution are decoupled: a long start never delays a renewal, and every start is
 // re-checked against the lease at the moment it runs (executor).
@@ -26,7 +26,7 @@ import { logger, type Logger } from '../../lib/log.ts';
 import { EventLog, type EventInput } from './event-log.ts';
 import { LeaseKeeper } from './lease-keeper.ts';
 import { buildView, type PeerInput } from './view.ts';
-import { CheckRunner, commandCheck, linkCheck, pingCheck, tcpCheck, type CheckSpec } from './checks.ts';
+import { MonitorRunner, nodeMonitorSpec, resourceMonitorSpec, type MonitorSpec } from '../monitor/index.ts';
 import { ServiceSupervisor } from './services.ts';
 import { GuardFeed } from './guard-feed.ts';
 import { sharedMonotonicMs, type GuardMessage } from './guard.ts';
@@ -62,7 +62,8 @@ export class NodeDaemon {
   readonly guard: GuardFeed | null;
   private readonly log: Logger;
   private readonly executor: Executor;
-  private readonly checks: CheckRunner;
+  private readonly monitors: MonitorRunner;
+  private readonly activeMonitors = new Set<string>();
   private readonly intervalMs: number;
   private readonly marginMs: number;
   private readonly startedAtMs: number;
@@ -108,7 +109,13 @@ export class NodeDaemon {
       exhausted: (svc, reason) => this.onServiceExhausted(svc.group, svc.onFail, reason),
     });
     this.guard = opts.guard === false ? null : new GuardFeed(opts.stateDir, (message, level) => this.emit({ kind: 'guard', level, message }));
-    this.checks = new CheckRunner(this.clock, (key, failing, detail) => this.onCheckChange(key, failing, detail));
+    this.monitors = new MonitorRunner({
+      now: () => this.clock.now(),
+      onTransition: (t) => {
+        if (t.to === 'failed') this.onCheckChange(t.id, true, t.reason);
+        else if (t.from === 'failed' && t.to === 'healthy') this.onCheckChange(t.id, false, t.reason);
+      },
+    });
     this.executor = new Executor({
       clock: this.clock,
       groups: this.config.groups,
@@ -143,6 +150,7 @@ export class NodeDaemon {
     if (this.timer) clearTimeout(this.timer);
     this.cycleAbort.abort();
     await this.cycle?.catch(() => undefined);
+    await this.monitors.close();
     this.emit({ kind: 'node.stopping', level: 'info', message: `node ${this.self} stopping (${reason}): stopping its resources and releasing its leases` });
     const stops: Plan = { actions: this.config.groups.flatMap((g) => [...g.resources].reverse()
       .filter((r) => ['running', 'failed'].includes(this.resources.get(g.name)?.[r.name] ?? 'unknown'))
@@ -192,8 +200,7 @@ export class NodeDaemon {
       this.feedGuard();
       this.observePeers();
       await this.leases.refreshHolders(this.config.groups.map((g) => g.name));
-      this.checks.sync(this.checkSpecs());
-      this.checks.tick();
+      this.syncMonitors();
       if (!this.cycle && (this.guard === null || this.guard.alive)) {
         this.cycleAbort = new AbortController();
         this.cycle = this.runCycle(this.cycleAbort.signal).catch((err: unknown) => {
@@ -363,36 +370,45 @@ export class NodeDaemon {
     };
   }
 
-  // ---- checks ---------------------------------------------------------------------------
+  // ---- monitors -------------------------------------------------------------------------
 
-  private checkSpecs(): CheckSpec[] {
-    const specs: CheckSpec[] = [];
-    for (const m of this.config.nodeMonitors) {
-      specs.push({ key: `n:${m.name}`, intervalMs: m.interval, timeoutMs: m.timeout, rise: m.rise, fall: m.fall,
-        run: m.kind === 'ping' ? pingCheck(m.targets, m.timeout) : linkCheck(m.interface) });
-    }
+  /** The monitors that should run now: node monitors always, resource monitors of running, held, unsuspended resources. */
+  private wantedMonitors(): Map<string, () => MonitorSpec> {
+    const wanted = new Map<string, () => MonitorSpec>();
+    for (const m of this.config.nodeMonitors) wanted.set(`n:${m.name}`, () => nodeMonitorSpec(`n:${m.name}`, m));
     for (const g of this.config.groups) {
       if (this.leases.validEpoch(g.name) === null) continue;
       const op = this.operatorOf(g.name);
       for (const r of g.resources) {
+        // A failed resource's monitors stop; after its restart they start afresh.
         if (this.resources.get(g.name)?.[r.name] !== 'running' || op.suspended.includes(r.name)) continue;
         for (const m of r.monitors) {
-          const run = m.kind === 'tcp' ? tcpCheck(m.host, m.port)
-            : m.kind === 'command' ? commandCheck(m.command)
-              : m.kind === 'ping' ? pingCheck(m.targets, m.timeout)
-                : async (signal: AbortSignal) => {
-                  const out = await this.opts.agentFor(r).monitor(this.contextFor('monitor', 0, g, r, signal));
-                  return { ok: out.rc === 0, detail: out.reason };
-                };
-          specs.push({ key: `r:${g.name}/${r.name}/${m.name}`, intervalMs: m.interval, timeoutMs: m.timeout, rise: m.rise, fall: m.fall, run });
+          const id = `r:${g.name}/${r.name}/${m.name}`;
+          wanted.set(id, () => resourceMonitorSpec(id, m, (signal) => this.opts.agentFor(r).monitor(this.contextFor('monitor', 0, g, r, signal))));
         }
       }
     }
-    return specs;
+    return wanted;
+  }
+
+  private syncMonitors(): void {
+    const wanted = this.wantedMonitors();
+    for (const id of this.activeMonitors) {
+      if (!wanted.has(id)) { this.activeMonitors.delete(id); void this.monitors.remove(id); }
+    }
+    for (const [id, make] of wanted) {
+      if (this.activeMonitors.has(id)) continue;
+      this.activeMonitors.add(id);
+      this.monitors.add(make());
+    }
+  }
+
+  private monitorFailing(id: string): boolean {
+    return this.monitors.snapshot(id)?.health === 'failed';
   }
 
   private failingNodeMonitors(): string[] {
-    return this.config.nodeMonitors.filter((m) => this.checks.failing(`n:${m.name}`)).map((m) => m.name);
+    return this.config.nodeMonitors.filter((m) => this.monitorFailing(`n:${m.name}`)).map((m) => m.name);
   }
 
   private onCheckChange(key: string, failing: boolean, detail: string): void {
@@ -594,10 +610,10 @@ export class NodeDaemon {
           failures: st.failures.slice(-10).map((f) => ({ ...f, agoMs: Math.round(now - f.atMs) })),
           lastResults: st.lastResults.slice(-5).map((r) => ({ action: r.action, exec: r.exec, rc: r.rc, reason: r.reason, agoMs: Math.round(now - r.atMs) })),
           monitors: g.resources.flatMap((r) => r.monitors.map((m) => ({ resource: r.name, name: m.name, kind: m.kind,
-            failing: this.checks.failing(`r:${g.name}/${r.name}/${m.name}`), suspended: op.suspended.includes(r.name) }))),
+            failing: this.monitorFailing(`r:${g.name}/${r.name}/${m.name}`), suspended: op.suspended.includes(r.name) }))),
         };
       }),
-      nodeMonitors: this.config.nodeMonitors.map((m) => ({ name: m.name, kind: m.kind, failing: this.checks.failing(`n:${m.name}`) })),
+      nodeMonitors: this.config.nodeMonitors.map((m) => ({ name: m.name, kind: m.kind, failing: this.monitorFailing(`n:${m.name}`) })),
       services: this.services.list(),
     };
   }
