@@ -46,12 +46,18 @@ function closeServer(server: Server): Promise<void> {
 }
 
 /** The message layer, loaded on first use so the service starts without it. */
-function lazyMessages(ctx: MailContext, given?: MessageLayer): () => Promise<MessageLayer> {
+function lazyMessages(ctx: MailContext, given?: MessageLayer): { get: () => Promise<MessageLayer>; close: () => Promise<void> } {
   let layer: Promise<MessageLayer> | null = given ? Promise.resolve(given) : null;
-  return () => {
-    layer ??= import('./message/index.ts').then((mod: { createMessageLayer: (l: MailContext['layout']) => MessageLayer | Promise<MessageLayer> }) => mod.createMessageLayer(ctx.layout));
-    layer.catch(() => { layer = null; });
-    return layer;
+  return {
+    get: () => {
+      layer ??= import('./message/index.ts').then((mod: { createMessageLayer: (l: MailContext['layout']) => MessageLayer | Promise<MessageLayer> }) => mod.createMessageLayer(ctx.layout));
+      layer.catch(() => { layer = null; });
+      return layer;
+    },
+    // Flushes the meta cache of a layer this service created; loads nothing at shutdown.
+    close: async () => {
+      if (layer && !given) await layer.then((m) => m.close(), () => undefined);
+    },
   };
 }
 
@@ -70,7 +76,7 @@ export async function startImapService(ctx: MailContext, options: ImapServiceOpt
   const indexes = new MailIndexes(ctx.layout);
   const deps: ServerDeps = {
     indexes,
-    messages,
+    messages: messages.get,
     auth: ctx.directory,
     throttle: new LoginThrottle({
       maxFailuresPerIp: settings.auth.maxFailuresPerIp,
@@ -192,7 +198,7 @@ export async function startImapService(ctx: MailContext, options: ImapServiceOpt
       await stopped;
       deps.watches.closeAll();
       await indexes.close();
-      if (options.messages === undefined) await messages().then((m) => m.close(), () => undefined);
+      await messages.close();
       log.info({ event: 'imap.closed' });
     },
   };
