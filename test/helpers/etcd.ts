@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -38,13 +38,23 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function healthy(endpoint: string): Promise<boolean> {
+async function healthy(endpoint: string, tls: boolean): Promise<boolean> {
+  // With TLS, an accepted TCP connection is enough here: the test's own client checks the certificate.
+  if (tls) return portOpen(Number(new URL(endpoint).port));
   try {
     const res = await fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(1_000) });
     return res.ok && ((await res.json()) as { health?: string }).health === 'true';
   } catch {
     return false;
   }
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect({ port, host: '127.0.0.1' });
+    sock.once('connect', () => { sock.destroy(); resolve(true); });
+    sock.once('error', () => resolve(false));
+  });
 }
 
 export interface EtcdStartOptions {
@@ -54,6 +64,8 @@ export interface EtcdStartOptions {
    * ceil(1.5 * election timeout) seconds, so 500 ms allows the 1 s leases fast tests need.
    */
   readonly electionTimeoutMs?: number;
+  /** Serve clients over TLS with this certificate and key (PEM files): https:// endpoints. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
 }
 
 interface Member {
@@ -62,8 +74,9 @@ interface Member {
   stderr(): string;
 }
 
-function spawnMember(name: string, dataDir: string, client: string, peer: string, initialCluster: string, election: number): Member {
+function spawnMember(name: string, dataDir: string, client: string, peer: string, initialCluster: string, election: number, tls: EtcdStartOptions['tls']): Member {
   const proc: ChildProcess = spawn(ETCD_BIN, [
+    ...(tls ? ['--cert-file', tls.certFile, '--key-file', tls.keyFile] : []),
     '--name', name, '--data-dir', dataDir,
     '--listen-client-urls', client, '--advertise-client-urls', client,
     '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer,
@@ -98,9 +111,10 @@ async function startOnce(dataDir: string, size: number, opts: EtcdStartOptions):
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const election = opts.electionTimeoutMs ?? 1_000;
   const urls: Array<{ name: string; client: string; peer: string }> = [];
-  for (let i = 0; i < size; i++) urls.push({ name: `m${i}`, client: `http://127.0.0.1:${await freePort()}`, peer: `http://127.0.0.1:${await freePort()}` });
+  const scheme = opts.tls ? 'https' : 'http';
+  for (let i = 0; i < size; i++) urls.push({ name: `m${i}`, client: `${scheme}://127.0.0.1:${await freePort()}`, peer: `http://127.0.0.1:${await freePort()}` });
   const initialCluster = urls.map((u) => `${u.name}=${u.peer}`).join(',');
-  const members = urls.map((u) => spawnMember(u.name, join(dataDir, u.name), u.client, u.peer, initialCluster, election));
+  const members = urls.map((u) => spawnMember(u.name, join(dataDir, u.name), u.client, u.peer, initialCluster, election, opts.tls));
   const killAll = async (): Promise<void> => { for (const m of members) await m.server.stop(); };
   const deadline = Date.now() + timeoutMs;
   const ready = new Set<number>();
@@ -112,7 +126,7 @@ async function startOnce(dataDir: string, size: number, opts: EtcdStartOptions):
         if (/address already in use/.test(m.stderr())) return null;
         throw new Error(`etcd ${urls[i]!.name} exited (${m.proc.exitCode ?? m.proc.signalCode}): ${m.stderr()}`);
       }
-      if (!ready.has(i) && (await healthy(m.server.endpoint))) ready.add(i);
+      if (!ready.has(i) && (await healthy(m.server.endpoint, opts.tls !== undefined))) ready.add(i);
     }
     if (ready.size === size) return members.map((m) => m.server);
     await sleep(50);
