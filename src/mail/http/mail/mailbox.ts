@@ -12,6 +12,7 @@ import type { IndexedMessage } from '../../imap/store/state.ts';
 import { TandemError } from '../../../lib/errors.ts';
 import { pageOf, type ListRequest, type Page } from '../policy/message-list.ts';
 import { SummaryCache, type Summary } from './summaries.ts';
+import { bodyText } from './render.ts';
 
 export interface FolderRow { name: string; specialUse: string | null; messages: number; unseen: number }
 
@@ -96,7 +97,6 @@ export class WebMailbox {
         || (field === 'all' || field === 'from') && `${s.from} ${s.fromAddress}`.toLowerCase().includes(needle);
       if (inHead) { out.push(m); continue; }
       if ((field === 'all' || field === 'body') && i < BODY_SEARCH_LIMIT) {
-        const { bodyText } = await import('./render.ts');
         const body = await bodyText(await readFile(ix.pathOf(m))).catch(() => '');
         if (body.toLowerCase().includes(needle)) out.push(m);
       }

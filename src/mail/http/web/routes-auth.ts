@@ -70,7 +70,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: HttpDeps, secure:
     const s = deps.web.createSession(user.address, deps.now(), maxMs);
     deps.web.purgeSessions(deps.now(), settings.http.sessionIdleMinutes * 60_000);
     deps.ctx.log.info({ event: 'http.login.ok', ip, user: user.address });
-    void reply.clearCookie(LOGIN_COOKIE, { path: '/' });
+    void reply.clearCookie(LOGIN_COOKIE, cookieOptions(secure));
     void reply.setCookie(cookieName(secure), s.cookie, cookieOptions(secure, Math.floor(maxMs / 1000)));
     return reply.redirect(next, 303);
   });
@@ -82,7 +82,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: HttpDeps, secure:
       deps.web.endSession(s.cookie);
       deps.ctx.log.info({ event: 'http.logout', user: s.user.address });
     }
-    void reply.clearCookie(cookieName(secure), { path: '/' });
+    void reply.clearCookie(cookieName(secure), cookieOptions(secure));
     return reply.redirect('/login', 303);
   });
 }

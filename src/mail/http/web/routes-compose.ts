@@ -52,8 +52,8 @@ export function registerComposeRoutes(app: FastifyInstance, deps: HttpDeps, secu
       const f = await mailbox.specialFolder(s.user, '\\Drafts');
       const uid = uidParam(q.draft);
       const found = await mailbox.find(s.user, f, uid);
-      const m = readable(await parsed(found.message.id, async () => (await mailbox.read(s.user, f, uid)).data));
       const raw = await parsed(found.message.id, async () => (await mailbox.read(s.user, f, uid)).data);
+      const m = readable(raw);
       const bccHeader = raw.bcc ? (Array.isArray(raw.bcc) ? raw.bcc : [raw.bcc]).map((x) => x.text).join(', ') : '';
       return { ...d, to: m.to, cc: m.cc, bcc: bccHeader, subject: m.subject, body: m.text.replace(/\s+$/, ''), from: m.fromAddresses[0] ?? s.user.address,
         inReplyTo: String(raw.inReplyTo ?? ''), references: m.references.join(' '), orig: { f, uid, attachments: m.attachments }, draftUid: uid };
