@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { MessageMeta } from './api.ts';
 
 /** Concurrent background cache writes, and the most waiting. */
-const WRITERS = 2;
+const WRITERS = 1;
 const MAX_QUEUED = 10_000;
 
 /** Bump when MessageMeta's shape or its derivation changes: old entries then read as misses. */
@@ -75,7 +75,7 @@ export class MetaCache {
 
   /**
    * Stores a freshly parsed entry in memory now and on disk in the background: a queue
-   * drained by WRITERS workers, so cache writes never crowd out the reads a FETCH or SEARCH
+   * drained by WRITERS workers (one: each write is a create and a rename), so cache writes do not crowd out the reads a FETCH or SEARCH
    * is waiting for. Past MAX_QUEUED, disk writes are dropped (the entry is rebuildable).
    */
   put(id: string, meta: MessageMeta): void {
