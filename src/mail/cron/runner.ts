@@ -25,7 +25,12 @@ async function holdForTests(): Promise<void> {
   }
 }
 
-export async function runJob(ctx: MailContext, job: JobName, now = Date.now): Promise<JobRun> {
+/**
+ * Runs a job. When `signal` is aborted before the job ends (the service is stopping and
+ * gave up waiting), the end is not recorded: the state stays "started", so the next
+ * cron process runs the job again instead of trusting a run that was cut short.
+ */
+export async function runJob(ctx: MailContext, job: JobName, now = Date.now, signal?: AbortSignal): Promise<JobRun> {
   // One run of a job at a time per volume: the service and `tandem mail cron run`, or a
   // second cron process started by mistake. A dead holder's lock is taken over.
   await mkdirDurable(cronDir(ctx.layout));
@@ -36,13 +41,13 @@ export async function runJob(ctx: MailContext, job: JobName, now = Date.now): Pr
     return { job, ok: false, summary: `${job} is already running in another process; not started`, startedAt: t, finishedAt: t };
   }
   try {
-    return await runLocked(ctx, job, now);
+    return await runLocked(ctx, job, now, signal);
   } finally {
     await lock.release();
   }
 }
 
-async function runLocked(ctx: MailContext, job: JobName, now: () => number): Promise<JobRun> {
+async function runLocked(ctx: MailContext, job: JobName, now: () => number, signal?: AbortSignal): Promise<JobRun> {
   const before = await readJobState(ctx.layout, job);
   const startedAt = now();
   await writeJobState(ctx.layout, {
@@ -60,6 +65,10 @@ async function runLocked(ctx: MailContext, job: JobName, now: () => number): Pro
     ctx.log.error({ event: 'cron.job.failed', job, error: (e as Error).stack });
   }
   const finishedAt = Math.max(now(), startedAt);
+  if (signal?.aborted) {
+    ctx.log.warn({ event: 'cron.job.abandoned', job, summary });
+    return { job, ok: false, summary: `abandoned at shutdown (runs again at next start): ${summary}`, startedAt, finishedAt };
+  }
   await writeJobState(ctx.layout, { job, startedAt, finishedAt, ok, summary, knownSince: before?.knownSince ?? startedAt });
   ctx.log.info({ event: 'cron.job.finished', job, ok, summary, ms: finishedAt - startedAt });
   return { job, ok, summary, startedAt, finishedAt };

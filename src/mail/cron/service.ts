@@ -39,6 +39,7 @@ export async function startCronService(ctx: MailContext): Promise<RunningService
   let running: Promise<void> | null = null;
   let current: JobName | null = null;
   let closing = false;
+  const abandon = new AbortController();
   const enqueue = (job: JobName, reason: string) => {
     if (closing || current === job || queue.includes(job)) {
       log.info({ event: 'cron.job.skipped', job, reason: `${reason}; it is already running or queued` });
@@ -52,7 +53,7 @@ export async function startCronService(ctx: MailContext): Promise<RunningService
     while (queue.length > 0 && !closing) {
       current = queue.shift()!;
       try {
-        await runJob(ctx, current);
+        await runJob(ctx, current, Date.now, abandon.signal);
       } catch (e) {
         // Only the state file write can throw here; the job is left "started" and re-runs.
         log.error({ event: 'cron.job.state-failed', job: current, error: (e as Error).message });
@@ -66,7 +67,7 @@ export async function startCronService(ctx: MailContext): Promise<RunningService
   for (const s of schedules) {
     if (!s.enabled) continue;
     const pattern = settings.cron.jobs[s.job].schedule;
-    crons.push(new Cron(pattern, { timezone: 'UTC', name: s.job }, () => enqueue(s.job, `scheduled (${pattern})`)));
+    crons.push(new Cron(pattern, { timezone: 'UTC' }, () => enqueue(s.job, `scheduled (${pattern})`)));
   }
   for (const d of dueAtStart(schedules, states, now)) enqueue(d.job as JobName, d.reason);
   log.info({ event: 'cron.started', jobs: schedules.filter((s) => s.enabled).map((s) => s.job) });
@@ -81,6 +82,9 @@ export async function startCronService(ctx: MailContext): Promise<RunningService
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([running, new Promise<void>((resolve) => { timer = setTimeout(resolve, CLOSE_GRACE_MS); })]);
         clearTimeout(timer);
+        // Still running: whatever it records from now on (after the directory closes)
+        // must not count as a finished run.
+        if (current) abandon.abort();
       }
       log.info({ event: 'cron.closed', cut: current });
     },
