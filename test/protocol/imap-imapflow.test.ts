@@ -169,9 +169,9 @@ test('IDLE: a message delivered through the smtp process arrives as EXISTS witho
   const info = await mailer.sendMail({ from: 'someone@example.org', to: 'dave@demo.test', subject: 'while idling', text: 'ping' });
   assert.match(String(info.response), /^250/);
   let timer: NodeJS.Timeout | undefined;
-  const count = await Promise.race([exists, new Promise<null>((r) => { timer = setTimeout(() => r(null), 20_000); })]);
+  const count = await Promise.race([exists, new Promise<null>((r) => { timer = setTimeout(() => r(null), 10_000); })]);
   clearTimeout(timer);
-  assert.equal(count, 1, 'EXISTS arrived during IDLE');
+  assert.equal(count, 1, 'EXISTS arrived during IDLE within 10 s of the SMTP 250');
   await eventually(async () => (await listMaildir(f.maildir('dave'))).length === 1, 'the delivered file');
   await c.logout();
 });
