@@ -5,6 +5,7 @@ import { open, rm, mkdir, readdir, type FileHandle } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { TandemError } from '../../../lib/errors.ts';
 
 interface Sink {
   readonly path: string;
@@ -84,7 +85,9 @@ export class LiteralSinks {
     const fh = await sink.chain;
     await fh?.close().catch(() => undefined);
     sink.chain = Promise.resolve(null);
-    if (!fh) throw sink.failed ?? new Error('literal was not stored (not logged in)');
+    // Dropped because it arrived before the LOGIN that was pipelined ahead of it finished.
+    if (!fh && !sink.failed) throw new TandemError('MAIL_ERR_LITERAL_DROPPED', 'temp', 'the message arrived before the login had completed; send it again');
+    if (!fh) throw sink.failed!;
     if (sink.failed) throw sink.failed;
     if (sink.received !== sink.size) throw new Error(`literal incomplete (${sink.received} of ${sink.size} octets)`);
     return { path: sink.path, size: sink.size, stream: () => createReadStream(sink.path) };
