@@ -77,6 +77,8 @@ export interface ClusterOptions {
   groups: (h: ClusterHarness) => unknown[];
   heartbeatMs?: number;
   leaseTtlMs?: number;
+  /** Use the built-in agents (src/cluster/agents) instead of the test agents. */
+  realAgents?: boolean;
   /** Per-node config overrides (for the config mismatch test). */
   configFor?: (node: string, base: Record<string, unknown>) => Record<string, unknown>;
 }
@@ -137,7 +139,7 @@ export class ClusterHarness {
 
   async start(name: string): Promise<NodeProcess> {
     const stateDir = join(this.dir, 'state', name);
-    const proc = spawn(process.execPath, [TANDEM_BIN, 'node', 'start', '--config', this.configPath(name), '--node', name, '--state', stateDir, '--agents', TEST_AGENTS], {
+    const proc = spawn(process.execPath, [TANDEM_BIN, 'node', 'start', '--config', this.configPath(name), '--node', name, '--state', stateDir, ...(this.opts.realAgents ? [] : ['--agents', TEST_AGENTS])], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, TANDEM_LOG_LEVEL: 'info' },
     });
