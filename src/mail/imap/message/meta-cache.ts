@@ -75,8 +75,9 @@ export class MetaCache {
 
   /**
    * Stores a freshly parsed entry in memory now and on disk in the background: a queue
-   * drained by WRITERS workers (one: each write is a create and a rename), so cache writes do not crowd out the reads a FETCH or SEARCH
-   * is waiting for. Past MAX_QUEUED, disk writes are dropped (the entry is rebuildable).
+   * drained by WRITERS workers (one: each write is a create and a rename), so cache writes
+   * do not crowd out the reads a FETCH or SEARCH is waiting for. Past MAX_QUEUED, disk
+   * writes are dropped (the entry is rebuildable).
    */
   put(id: string, meta: MessageMeta): void {
     const text = JSON.stringify({ v: META_VERSION, id, meta } satisfies DiskEntry);
