@@ -28,15 +28,18 @@ export async function procInfo(pid: number): Promise<ProcInfo | null> {
   }
 }
 
-/** Alive (not a zombie), started at `startTicks`, and running `program` (by base name, anywhere in argv: scripts run as "sh script"). */
-export async function isSameProcess(pid: number, startTicks: number, program: string): Promise<{ ok: boolean; why: string }> {
+/**
+ * Alive (not a zombie), started at `startTicks` (so not a reused pid), and, when `argv0` is
+ * given, still running that program (argv[0] as seen once it was ready: a wrapper that
+ * `exec`s its real program is recorded after the exec).
+ */
+export async function isSameProcess(pid: number, startTicks: number, argv0?: string): Promise<{ ok: boolean; why: string }> {
   const info = await procInfo(pid);
   if (!info) return { ok: false, why: `pid ${pid} is gone` };
   if (info.state === 'Z') return { ok: false, why: `pid ${pid} has exited (zombie)` };
   if (info.startTicks !== startTicks) return { ok: false, why: `pid ${pid} is now another process` };
-  const name = basename(program);
-  if (info.argv.length > 0 && !info.argv.some((a) => basename(a) === name) && basename(info.argv[0] ?? '') !== 'setpriv') {
-    return { ok: false, why: `pid ${pid} runs ${info.argv[0]}, not ${name}` };
+  if (argv0 !== undefined && info.argv.length > 0 && info.argv[0] !== argv0) {
+    return { ok: false, why: `pid ${pid} now runs ${basename(info.argv[0] ?? '?')}, not ${basename(argv0)}` };
   }
   return { ok: true, why: `pid ${pid} running` };
 }

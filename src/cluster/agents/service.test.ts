@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serviceAgent } from './service.ts';
@@ -58,7 +58,7 @@ test('service: ready when its readyPort accepts; monitor checks process and port
     const stopped = await s.agent.stop(s.ctx);
     assert.equal(stopped.rc, OCF.SUCCESS);
     assert.match(stopped.reason, /stopped by SIGTERM/);
-    assert.equal(alive(pid), false);
+    await eventually(() => !alive(pid), `pid ${pid} to be reaped`);
     assert.equal((await s.agent.monitor(s.ctx)).rc, OCF.NOT_RUNNING);
     assert.equal((await s.agent.stop(s.ctx)).rc, OCF.SUCCESS, 'stop is idempotent');
   } finally {
@@ -74,8 +74,32 @@ test('service: without readyPort it is ready at the TANDEM-READY line and gets t
     assert.equal(started.rc, OCF.SUCCESS, started.reason);
     assert.match(started.reason, /ready: TANDEM-READY \{\}/);
     assert.ok(s.ctx.lines.includes('group=g clp=g x=y'), s.ctx.lines.join('\n'));
+    // The shell exec'd sleep: the monitor follows the program it became.
+    assert.equal((await s.agent.monitor(s.ctx)).rc, OCF.SUCCESS);
+    const pid = await pidOf(s.dir);
+    assert.match((await s.agent.stop(s.ctx)).reason, /stopped by SIGTERM/);
+    await eventually(() => !alive(pid), `pid ${pid} to be reaped`);
   } finally {
+    await s.agent.stop(s.ctx);
+    await s.cleanup();
+  }
+});
+
+test('service: a pid that now belongs to another process is a failure and is never killed', async () => {
+  const s = await setup({ command: ['sh', '-c', 'echo TANDEM-READY; exec sleep 300'] });
+  let pid = 0;
+  try {
+    assert.equal((await s.agent.start(s.ctx)).rc, OCF.SUCCESS);
+    pid = await pidOf(s.dir);
+    // Pretend the recorded process started at another time: the pid was reused.
+    const file = join(s.dir, 'g.svc.service.json');
+    const state = JSON.parse(await readFile(file, 'utf8')) as { startTicks: number };
+    await writeFile(file, JSON.stringify({ ...state, startTicks: state.startTicks - 1 }));
+    assert.deepEqual(await s.agent.monitor(s.ctx), { rc: OCF.ERR_GENERIC, reason: `sh (pid ${pid}) pid ${pid} is now another process` });
     assert.equal((await s.agent.stop(s.ctx)).rc, OCF.SUCCESS);
+    assert.equal(alive(pid), true, 'the stranger is left alone');
+  } finally {
+    if (pid) process.kill(-pid, 'SIGKILL');
     await s.cleanup();
   }
 });
