@@ -14,8 +14,11 @@ export type ConnectionEvent =
   | (Framed & { readonly streamsUpTo: number })
   | { readonly kind: 'timeout' | 'closed' | 'shutdown' | 'wake' };
 
-/** Events queued beyond this pause reading, so pipelining cannot grow memory. */
-const MAX_QUEUED = 64;
+/**
+ * Events queued beyond this pause reading, so pipelining cannot grow memory: each queued
+ * command holds at most imap.maxCommandBytes, so a connection holds at most this many.
+ */
+const MAX_QUEUED = 16;
 
 export class ImapConnection {
   private socket: Socket;
