@@ -165,3 +165,16 @@ test('the 27th keyword of a folder is NO [LIMIT]; PERMANENTFLAGS then stops offe
   assert.ok(perm.includes('$k25') && !perm.includes('\\*'), perm);
   c.close();
 });
+
+test('a failed SELECT leaves the session authenticated; with QRESYNC a re-SELECT starts with * OK [CLOSED]', async () => {
+  const c = await s.login();
+  await c.cmd('SELECT INBOX');
+  assert.match((await c.cmd('SELECT Nope')).tagged, /NO \[NONEXISTENT\]/);
+  assert.match((await c.cmd('FETCH 1 FLAGS')).tagged, /BAD FETCH needs a selected mailbox/);
+  await c.cmd('ENABLE QRESYNC');
+  await c.cmd('SELECT INBOX');
+  const again = await c.cmd('EXAMINE Sent');
+  assert.equal(again.untagged[0], '* OK [CLOSED] previous mailbox closed');
+  assert.match(again.tagged, /OK \[READ-ONLY\]/);
+  c.close();
+});
