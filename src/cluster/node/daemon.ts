@@ -180,14 +180,12 @@ export class NodeDaemon {
     const now = this.clock.now();
     const lateBy = now - this.expectedAt;
     this.schedule(this.intervalMs);
+    // Checked even while the previous tick is still awaiting the arbiter: a pause may have
+    // caught it mid-renewal, and the next on-time tick would never notice.
+    if (lateBy > this.marginMs && this.ticked) this.onPause(lateBy);
     if (this.ticking) return;
     this.ticking = true;
     try {
-      if (lateBy > this.marginMs && this.ticked) {
-        // We were paused (SIGSTOP, a stall): before anything else, judge every lease again.
-        this.emit({ kind: 'node.paused', level: 'warning', message: `loop woke ${Math.round(lateBy)} ms late: re-checking every lease before any action`, data: { lateMs: Math.round(lateBy) } });
-        this.cycleAbort.abort();
-      }
       this.ticked = true;
       this.recordLeaseChanges(this.leases.dropInvalid());
       this.feedGuard();
@@ -212,6 +210,14 @@ export class NodeDaemon {
     } finally {
       this.ticking = false;
     }
+  }
+
+  /** We were paused (SIGSTOP, a stall): before anything else, judge every lease again. */
+  private onPause(lateBy: number): void {
+    this.emit({ kind: 'node.paused', level: 'warning', message: `loop woke ${Math.round(lateBy)} ms late: re-checking every lease before any action`, data: { lateMs: Math.round(lateBy) } });
+    this.cycleAbort.abort();
+    this.recordLeaseChanges(this.leases.dropInvalid());
+    this.feedGuard();
   }
 
   view(): ClusterView {
