@@ -5,6 +5,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { testVolume, fixture, crlf } from './_test-helpers.ts';
 import type { SearchCandidate, SearchContext } from './api.ts';
 import type { SearchKey } from '../proto/search-types.ts';
@@ -140,4 +141,18 @@ test('cheap keys decide without reading files; a vanished file matches no conten
   assert.deepEqual(await run({ key: 'OR', left: { key: 'BODY', value: 'x' }, right: { key: 'SEEN' } }, [unreadable]), [9], 'SEEN decides the OR');
   const ghost: SearchCandidate = { ...unreadable, path: join(vol.root, 'does-not-exist.eml'), id: 'ghost' };
   assert.deepEqual(await run({ key: 'BODY', value: 'plain' }, [ghost, c[4]!]), [5], 'a vanished file matches nothing and does not fail the search');
+});
+
+test('header searches are answered from memory after the first scan: the file is not read again', async () => {
+  const own = await testVolume({ cacheDir: null });
+  try {
+    const path = await own.write('cached.eml', crlf('From: =?UTF-8?Q?Zo=C3=AB?= <zoe@example.org>\nSubject: cached\n\nbody text\n'));
+    const cand: SearchCandidate = { uid: 7, seq: 1, flags: [], internalDateMs: NOW, size: 10, modseq: 1, path, id: 'cached' };
+    assert.deepEqual(await own.layer.search({ key: 'FROM', value: 'zoë' }, [cand], ctx), [7]);
+    await rm(path);
+    assert.deepEqual(await own.layer.search({ key: 'FROM', value: 'ZOË' }, [cand], ctx), [7], 'meta and decoded header from memory');
+    assert.deepEqual(await own.layer.search({ key: 'BODY', value: 'body' }, [cand], ctx), [], 'the body needs the file, which is gone');
+  } finally {
+    await own.cleanup();
+  }
 });
