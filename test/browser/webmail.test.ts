@@ -73,6 +73,29 @@ test('log in and read a mail delivered over SMTP', { skip: skip ?? false }, asyn
   await page.context().close();
 });
 
+test('an embedded cid: image shows in the sandboxed body frame; a remote one only on request', { skip: skip ?? false }, async () => {
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+  await smtpSend({ from: 'bob@demo.test', to: 'alice@demo.test', subject: 'Picture inside',
+    html: '<p>logo <img id="logo" src="cid:logo@demo" alt="logo"> and <img id="remote" src="http://127.0.0.1:9/pixel.gif" alt="remote"></p>',
+    attachments: [{ filename: 'logo.png', content: png, contentType: 'image/png', cid: 'logo@demo' }] });
+  const page = await newPage();
+  await login(page, 'alice@demo.test', 'wonderland');
+  await eventually(async () => {
+    await page.goto(`${stack.base}/mail`);
+    return (await page.locator('a', { hasText: 'Picture inside' }).count()) > 0;
+  }, 'the message in the list');
+  await page.click('text=Picture inside');
+  const frame = page.frameLocator('iframe.body');
+  await frame.locator('img[alt=logo]').waitFor({ state: 'attached' });
+  await eventually(async () => (await frame.locator('img[alt=logo]').evaluate((img) => (img as unknown as { complete: boolean; naturalWidth: number }).naturalWidth)) === 1, 'the cid image to load');
+  assert.equal(await frame.locator('img[alt=remote]').getAttribute('src'), null, 'remote image held back');
+  await expectText(page, '.remote-note', 'remote image(s) blocked');
+  await page.click('text=Show remote content');
+  await page.frameLocator('iframe.body').locator('img[alt=remote][src]').waitFor({ state: 'attached' });
+  assert.equal(await page.frameLocator('iframe.body').locator('img[alt=remote]').getAttribute('src'), 'http://127.0.0.1:9/pixel.gif');
+  await page.context().close();
+});
+
 test('compose and send: the message arrives in bob\'s Maildir and in alice\'s Sent', { skip: skip ?? false }, async () => {
   const page = await newPage();
   await login(page, 'alice@demo.test', 'wonderland');

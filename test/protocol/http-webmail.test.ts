@@ -131,7 +131,7 @@ test('hostile HTML mail delivered over SMTP is shown sanitised, in a sandboxed f
     const uid = await uidOf(c, `hostile ${name}`);
     const read = await c.get(`/mail/read?f=INBOX&uid=${uid}`);
     assert.equal(read.status, 200);
-    assert.match(read.text, /<iframe class="body" title="message body" sandbox="allow-popups allow-popups-to-escape-sandbox"/);
+    assert.match(read.text, /<iframe class="body" title="message body" sandbox="allow-same-origin allow-popups allow-popups-to-escape-sandbox"/);
     const body = await c.get(`/mail/body?f=INBOX&uid=${uid}`);
     assert.equal(body.status, 200);
     const inner = body.text.slice(body.text.indexOf('<body>'));

@@ -99,6 +99,9 @@ export function registerMailRoutes(app: FastifyInstance, deps: HttpDeps, secure:
       </section></div>`));
   });
 
+  // The body frame's sandbox has no allow-scripts, so nothing in it can run; it keeps
+  // same-origin only so that its cid: image requests carry the SameSite=Strict session
+  // (an opaque-origin frame's requests are cross-site and would be refused).
   app.get('/mail/read', async (request, reply) => {
     const s = requireSession(deps, request, reply, secure);
     if (!s) return reply;
@@ -136,7 +139,7 @@ export function registerMailRoutes(app: FastifyInstance, deps: HttpDeps, secure:
         ${blocked > 0 ? html`<p class="remote-note">${blocked} remote image(s) blocked to protect your privacy. <a href="/mail/read${query({ ...ref, remote: 1 })}">Show remote content</a></p>` : ''}
         ${m.attachments.length > 0 ? html`<ul class="attachments">${m.attachments.filter((a) => !a.inline).map((a) => html`
           <li><a href="/mail/part${query({ ...ref, n: a.index })}" download>${a.filename}</a> <span class="meta">${a.contentType}, ${formatBytes(a.size)}</span></li>`)}</ul>` : ''}
-        <iframe class="body" title="message body" sandbox="allow-popups allow-popups-to-escape-sandbox" src="/mail/body${query({ ...ref, remote: remote ? 1 : undefined })}"></iframe>
+        <iframe class="body" title="message body" sandbox="allow-same-origin allow-popups allow-popups-to-escape-sandbox" src="/mail/body${query({ ...ref, remote: remote ? 1 : undefined })}"></iframe>
       </article></div>`));
   });
 
@@ -185,8 +188,7 @@ export function registerMailRoutes(app: FastifyInstance, deps: HttpDeps, secure:
     const mail = await attachment(s, q);
     const a = mail.attachments.find((x) => x.contentId && x.contentId.replace(/^<|>$/g, '') === q.cid && isInlineImageType(x.contentType));
     if (!a) throw new TandemError('HTTP_ERR_NO_PART', 'not-found', 'no inline image with that Content-ID');
-    // The body frame is sandboxed (an opaque origin): it may load our images cross-origin.
-    return reply.headers(attachmentHeaders()).header('Cross-Origin-Resource-Policy', 'cross-origin')
+    return reply.headers(attachmentHeaders())
       .type(a.contentType.split(';')[0]!.trim().toLowerCase()).send(a.content);
   });
 
