@@ -33,7 +33,7 @@ after(async () => {
 async function newPage(): Promise<Page> {
   const context = await browser.newContext();
   const page = await context.newPage();
-  page.setDefaultTimeout(30_000);
+  page.setDefaultTimeout(45_000);
   page.on('dialog', (d) => { void d.accept(); });
   return page;
 }
