@@ -121,3 +121,19 @@ test('queue, mail log and services pages', async () => {
   assert.match(svc.text, /<td>http<\/td><td>http<\/td><td>127\.0\.0\.1:0<\/td>\s*<td class="">answering/);
   assert.match(svc.text, /<button type="button" disabled title="restarts go through the cluster manager/);
 });
+
+test('tandem mail admin grant|list|revoke: revoking ends the admin\'s sessions at once', async () => {
+  await stack.vol.directory.addUser({ address: 'gina@demo.test', password: 'Gina-Secret-42' });
+  assert.equal(runTandem(['mail', 'admin', 'grant', 'nobody@demo.test', '--data', stack.vol.root]).code, 1);
+  assert.equal(runTandem(['mail', 'admin', 'grant', 'gina@demo.test', '--data', stack.vol.root]).code, 0);
+  const listed = runTandem(['mail', 'admin', 'list', '--json', '--data', stack.vol.root]);
+  assert.deepEqual((JSON.parse(listed.stdout) as Array<{ address: string }>).map((r) => r.address), ['alice@demo.test', 'gina@demo.test']);
+  const gina = new WebClient(stack.base);
+  assert.equal((await gina.login('gina@demo.test', 'Gina-Secret-42')).status, 303);
+  assert.equal((await gina.get('/admin/domains')).status, 200);
+  const revoked = runTandem(['mail', 'admin', 'revoke', 'gina@demo.test', '--data', stack.vol.root]);
+  assert.equal(revoked.code, 0, revoked.stderr);
+  assert.equal((await gina.get('/admin/domains')).status, 303, 'session ended: back to the login page');
+  assert.equal((await gina.login('gina@demo.test', 'Gina-Secret-42')).status, 303);
+  assert.equal((await gina.get('/admin/domains')).status, 403);
+});
