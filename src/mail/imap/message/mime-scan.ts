@@ -51,6 +51,7 @@ interface Frame {
 }
 
 const DASH = 0x2d;
+const EMPTY = Buffer.alloc(0);
 const LF = 0x0a;
 const CR = 0x0d;
 
@@ -65,6 +66,12 @@ export class MimeScanner {
   private lineKept: Buffer[] = [];
   private lineKeptLen = 0;
   private lineLen = 0;
+  /** Whether the current line's start is kept (header line or maybe a delimiter). */
+  private keeping = false;
+  /** The last two bytes of the line so far (CR LF detection survives cut lines). */
+  private beforeLast = -1;
+  private lastOfLine = -1;
+  /** The last byte of the input so far (a last line without LF counts as a line). */
   private lastByte = -1;
   // The previous complete line: its line-end length and whether it had content.
   private prevEol = 0;
@@ -105,7 +112,9 @@ export class MimeScanner {
   }
 
   private keep(piece: Buffer): void {
-    if (this.lineKeptLen < LINE_KEEP) {
+    // Only header lines and possible delimiters are looked at: body lines are just counted.
+    if (this.lineLen === 0) this.keeping = this.stack[this.stack.length - 1]?.phase === 'header' || piece[0] === DASH;
+    if (this.keeping && this.lineKeptLen < LINE_KEEP) {
       const part = piece.subarray(0, LINE_KEEP - this.lineKeptLen);
       this.lineKept.push(Buffer.from(part));
       this.lineKeptLen += part.length;
@@ -117,13 +126,10 @@ export class MimeScanner {
     this.lineLen += piece.length;
   }
 
-  private beforeLast = -1;
-  private lastOfLine = -1;
-
   private endLine(): void {
     const start = this.lineStart;
     const len = this.lineLen;
-    const kept = this.lineKept.length === 1 ? this.lineKept[0]! : Buffer.concat(this.lineKept);
+    const kept = this.lineKept.length === 1 ? this.lineKept[0]! : this.lineKept.length === 0 ? EMPTY : Buffer.concat(this.lineKept);
     let eol = 0;
     if (this.lastOfLine === LF) eol = len >= 2 && this.beforeLast === CR ? 2 : 1;
     const lfBefore = this.lfCount;
