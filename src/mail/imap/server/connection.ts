@@ -32,6 +32,7 @@ export class ImapConnection {
   private _secure: boolean;
   /** COMPRESS=DEFLATE (RFC 4978): our output goes through this stream once active. */
   private deflate: DeflateRaw | null = null;
+  private corkedForTurn = false;
   /** Whether streamed literals are stored (only once logged in). */
   storeLiterals = false;
   readonly remoteAddress: string;
@@ -155,6 +156,8 @@ export class ImapConnection {
    * back; the pipe to the socket carries the back-pressure.
    */
   startDeflate(): void {
+    // The tagged OK goes out uncompressed, before any compressed byte.
+    this.uncork();
     const inflate = createInflateRaw();
     const deflate = createDeflateRaw({ level: 6, memLevel: 8 });
     this.socket.off('data', this.onData);
@@ -182,7 +185,19 @@ export class ImapConnection {
         });
       });
     }
+    // Responses written in one turn of the event loop (a FETCH of many small messages)
+    // leave in few packets: cork now, uncork once the turn is over.
+    if (!this.corkedForTurn) {
+      this.corkedForTurn = true;
+      const socket = this.socket;
+      socket.cork();
+      setImmediate(() => {
+        this.corkedForTurn = false;
+        while (socket.writableCorked) socket.uncork();
+      });
+    }
     if (this.socket.write(data)) return Promise.resolve();
+    this.uncork();
     return new Promise((resolve) => {
       const done = (): void => {
         this.socket.off('drain', done);
@@ -212,6 +227,8 @@ export class ImapConnection {
   /** The server side of the TLS handshake on the existing connection. */
   async startTls(context: SecureContext, timeoutMs: number): Promise<boolean> {
     const raw = this.socket;
+    // The tagged OK must be on the wire before the handshake starts.
+    this.uncork();
     this.detach(raw);
     const secure = new TLSSocket(raw, { isServer: true, secureContext: context });
     this.socket = secure;

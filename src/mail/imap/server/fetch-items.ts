@@ -28,7 +28,11 @@ export interface FetchOptions {
 
 export type FetchOutcome = 'sent' | 'gone' | 'unknown-cte';
 
-const NEEDS_FILE = new Set(['BODY[]', 'BINARY[]', 'BINARY.SIZE', 'ENVELOPE', 'BODY', 'BODYSTRUCTURE', 'RFC822', 'RFC822.HEADER', 'RFC822.TEXT']);
+/**
+ * Items whose bytes come from the file. ENVELOPE, BODY and BODYSTRUCTURE come from the
+ * message layer's cache by Maildir id, so a FETCH of them opens no file once cached.
+ */
+const NEEDS_FILE = new Set(['BODY[]', 'BINARY[]', 'BINARY.SIZE', 'RFC822', 'RFC822.HEADER', 'RFC822.TEXT']);
 
 const PROC_FD = existsSync('/proc/self/fd');
 
