@@ -263,8 +263,16 @@ export class NodeDaemon {
         const observed = r.observed ?? 'failed';
         if (states[a.resource] !== observed) this.emit({ ...base, kind: 'resource.probed', level: observed === 'failed' ? 'warning' : 'info', message: `${a.group}/${a.resource} is ${observed} here (${r.reason})` });
         states[a.resource] = observed;
-      } else if (r.exec === 'cancelled' && a.kind !== 'stop') {
-        this.emit({ ...base, kind: 'resource.start-refused', level: 'warning', message: `${a.kind} of ${a.group}/${a.resource}: ${r.reason}` });
+      } else if (r.exec === 'cancelled') {
+        if (r.reason.startsWith('cancelled:')) {
+          // Never started: nothing changed.
+        } else if (r.reason.startsWith('start refused')) {
+          this.emit({ ...base, kind: 'resource.start-refused', level: 'warning', message: `${a.kind} of ${a.group}/${a.resource}: ${r.reason}` });
+        } else {
+          // Interrupted (pause, shutdown): what the agent got done is unknown; probe it again.
+          states[a.resource] = 'unknown';
+          this.emit({ ...base, kind: 'resource.cancelled', level: 'warning', message: `${a.kind} of ${a.group}/${a.resource} interrupted: ${r.reason}; its state will be probed` });
+        }
       } else if (ok) {
         states[a.resource] = a.kind === 'stop' ? 'stopped' : 'running';
         const verb = a.kind === 'stop' ? 'stopped' : a.kind === 'restart' ? 'restarted' : 'started';
