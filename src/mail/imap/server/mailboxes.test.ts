@@ -69,6 +69,7 @@ test('DELETE and RENAME with children; renaming INBOX moves its messages and lea
   assert.doesNotMatch(after, /"Old/);
   assert.match((await c.cmd('RENAME Missing Other')).tagged, /NO \[NONEXISTENT\]/);
   assert.match((await c.cmd('RENAME New Sent')).tagged, /NO \[ALREADYEXISTS\]/);
+  assert.match((await c.cmd('RENAME New New/deeper')).tagged, /NO \[CANNOT\] cannot move New under itself/);
   assert.match((await c.cmd('DELETE INBOX')).tagged, /NO \[CANNOT\]/);
   assert.ok((await c.cmd('DELETE New')).ok);
   assert.match((await c.cmd('DELETE New')).tagged, /NO \[NONEXISTENT\]/);

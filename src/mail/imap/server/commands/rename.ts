@@ -15,6 +15,7 @@ export const RENAME = defineCommand({
     const to = mailboxArg(ctx, cmd.to);
     if ('error' in to) return no(to.error, { code: 'CANNOT' });
     if (to.name === 'INBOX') return no('INBOX already exists', { code: 'ALREADYEXISTS' });
+    if (to.name.startsWith(`${from.name}/`)) return no(`cannot move ${from.name} under itself`, { code: 'CANNOT' });
     const store = state.store;
     if (from.name === 'INBOX') {
       const inbox = await store.folder('INBOX');
