@@ -32,6 +32,7 @@ import { GuardFeed } from './guard-feed.ts';
 import { sharedMonotonicMs, type GuardMessage } from './guard.ts';
 import { ChannelPeerFiles, type FileMessage } from './peer-files.ts';
 import { failoverTarget } from './operations.ts';
+import { statusReport } from './status-report.ts';
 
 const MAX_FAILURES_KEPT = 50;
 const MAX_RESULTS_KEPT = 20;
@@ -596,40 +597,20 @@ export class NodeDaemon {
   }
 
   status(): Record<string, unknown> {
-    const view = this.view();
-    const now = this.clock.now();
-    return {
-      cluster: this.config.cluster.name,
-      node: this.self,
-      configHash: this.hash,
-      stopped: this.stopped,
-      maintenance: this.maintenance,
-      guardPid: this.guard?.pid ?? null,
-      pid: process.pid,
-      summary: this.lastSummary,
-      channel: this.channel.stats,
-      nodes: this.config.nodes.map((n) => {
-        const s = view.nodes[n.name]!;
-        const p = this.channel.peers.get(n.name);
-        return { ...s, self: n.name === this.self, lastSeenAgoMs: p?.lastSeenMs != null ? Math.round(now - p.lastSeenMs) : null, addresses: n.addresses };
-      }),
-      groups: this.config.groups.map((g) => {
-        const st = view.groups[g.name]!;
-        const op = this.operatorOf(g.name);
-        return {
-          name: g.name, nodes: g.nodes, holder: st.lease.holder, epoch: st.lease.epoch,
-          validForMs: st.lease.validUntilMs !== null ? Math.round(st.lease.validUntilMs - now) : null,
-          request: op.request, moveTo: op.moveTo, suspended: op.suspended,
-          resources: st.resources,
-          failures: st.failures.slice(-10).map((f) => ({ ...f, agoMs: Math.round(now - f.atMs) })),
-          lastResults: st.lastResults.slice(-5).map((r) => ({ action: r.action, exec: r.exec, rc: r.rc, reason: r.reason, agoMs: Math.round(now - r.atMs) })),
-          monitors: g.resources.flatMap((r) => r.monitors.map((m) => ({ resource: r.name, name: m.name, kind: m.kind,
-            failing: this.monitorFailing(`r:${g.name}/${r.name}/${m.name}`), suspended: op.suspended.includes(r.name) }))),
-        };
-      }),
-      nodeMonitors: this.config.nodeMonitors.map((m) => ({ name: m.name, kind: m.kind, failing: this.monitorFailing(`n:${m.name}`) })),
-      services: this.services.list(),
-    };
+    return statusReport(this);
+  }
+
+  /** The last cycle's one-line summary. */
+  get summary(): string {
+    return this.lastSummary;
+  }
+
+  get isMaintenance(): boolean {
+    return this.maintenance;
+  }
+
+  isMonitorFailing(id: string): boolean {
+    return this.monitorFailing(id);
   }
 
   receiveBroadcast(text: string, from: string): void {
