@@ -198,18 +198,22 @@ async function compose(c: WebClient, fields: Record<string, string>, files: Arra
 
 test('send: a local recipient gets it durably, a remote one is queued, a copy lands in Sent', async () => {
   const c = await loggedIn();
-  const r = await compose(c, { to: 'bob@demo.test', cc: 'someone@remote.example', subject: 'web hello', body: 'hello from the webmail', action: 'send' },
+  const r = await compose(c, { to: 'bob@demo.test', cc: 'someone@remote.example', bcc: 'alice@demo.test', subject: 'web hello', body: 'hello from the webmail', action: 'send' },
     [{ name: 'data.csv', type: 'text/csv', data: 'a,b\n1,2\n' }]);
   assert.equal(r.status, 303, r.text);
-  assert.match(decodeURIComponent(r.location ?? ''), /Sent to 2 recipient/);
+  assert.match(decodeURIComponent(r.location ?? ''), /Sent to 3 recipient/);
   const bobs = stack.folderFiles('bob@demo.test').find((m) => m.includes('Subject: web hello'));
   assert.ok(bobs, 'in bob\'s INBOX');
   assert.match(bobs, /^Return-Path: <alice@demo\.test>/);
   assert.match(bobs, /Received: from webmail \(\[127\.0\.0\.1\]\)/);
   assert.match(bobs, /^Message-ID: </m);
   assert.match(bobs, /filename=data\.csv/);
+  assert.doesNotMatch(bobs, /^Bcc:/m, 'recipients do not see the Bcc');
+  assert.ok(stack.folderFiles('alice@demo.test').some((m) => m.includes('Subject: web hello')), 'the Bcc recipient got it');
   const sent = stack.folderFiles('alice@demo.test', '.Sent').find((m) => m.includes('Subject: web hello'));
   assert.ok(sent, 'copy in Sent');
+  assert.match(sent, /^Bcc: alice@demo\.test/m, 'the Sent copy keeps the Bcc');
+  assert.equal(/^Message-ID: (.*)$/m.exec(sent)?.[1], /^Message-ID: (.*)$/m.exec(bobs)?.[1], 'same Message-ID');
   const queued = readdirSync(stack.vol.layout.queueDir).filter((f) => f.endsWith('.json'));
   assert.ok(queued.length >= 1, 'remote recipient queued');
 });
@@ -232,6 +236,7 @@ test('drafts: save, resume, send; reply marks the original answered; delete goes
   const draftUid = await uidOf(c, 'draft one', 'Drafts');
   const resume = await c.get(`/mail/compose?draft=${draftUid}`);
   assert.match(resume.text, /value="bob@demo\.test"/);
+  assert.match(resume.text, /name="bcc" value="alice@demo\.test"/, 'the draft kept its Bcc');
   assert.match(resume.text, />first words<\/textarea>/);
   const sent = await compose(c, { to: 'bob@demo.test', subject: 'draft one', body: 'final words', draftUid: String(draftUid), action: 'send' });
   assert.equal(sent.status, 303, sent.text);

@@ -3,6 +3,7 @@
 // copy is appended to Sent; drafts are appended to Drafts (\Draft) and the previous
 // version of the draft is removed.
 import type { FastifyInstance } from 'fastify';
+import { randomBytes } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import addressparser from 'nodemailer/lib/addressparser';
 import type { HttpDeps } from '../deps.ts';
@@ -143,15 +144,24 @@ export function registerComposeRoutes(app: FastifyInstance, deps: HttpDeps, secu
     } catch (err) {
       return reply.code(400).type('text/html; charset=utf-8').send(form(s, d, (err as Error).message));
     }
-    const composer = new MailComposer({
-      from: { name: s.user.displayName, address: d.from }, to, cc, bcc, subject: d.subject, text: d.body,
-      ...(d.inReplyTo ? { inReplyTo: d.inReplyTo } : {}), ...(d.references ? { references: d.references } : {}),
-      attachments, keepBcc: isDraft,
-    } as ConstructorParameters<typeof MailComposer>[0]);
-    const raw = await composer.compile().build();
+    // One Message-ID and Date for both renderings: the copy sent (without Bcc) and the
+    // copy kept in Sent or Drafts (with Bcc, so the user sees whom they blind-copied).
+    const messageId = `<${randomBytes(12).toString('hex')}@${deps.ctx.settings.hostname}>`;
+    const date = new Date();
+    const render = (keepBcc: boolean) => {
+      const node = new MailComposer({
+        from: { name: s.user.displayName, address: d.from }, to, cc, bcc, subject: d.subject, text: d.body, messageId, date,
+        ...(d.inReplyTo ? { inReplyTo: d.inReplyTo } : {}), ...(d.references ? { references: d.references } : {}), attachments,
+      } as ConstructorParameters<typeof MailComposer>[0]).compile();
+      // keepBcc is a property of the built node, not a composer option.
+      (node as unknown as { keepBcc: boolean }).keepBcc = keepBcc;
+      return node.build();
+    };
+    const kept = await render(true);
+    const raw = bcc.length > 0 && !isDraft ? await render(false) : kept;
     const drafts = await mailbox.specialFolder(s.user, '\\Drafts');
     if (isDraft) {
-      await mailbox.append(s.user, drafts, raw, ['\\Draft', '\\Seen']);
+      await mailbox.append(s.user, drafts, kept, ['\\Draft', '\\Seen']);
       if (d.draftUid !== null) await mailbox.expunge(s.user, drafts, [d.draftUid]);
       return reply.redirect(`/mail${query({ f: drafts, notice: 'Draft saved' })}`, 303);
     }
@@ -166,7 +176,7 @@ export function registerComposeRoutes(app: FastifyInstance, deps: HttpDeps, secu
       throw err;
     }
     const sent = await mailbox.specialFolder(s.user, '\\Sent');
-    await mailbox.append(s.user, sent, result.data, ['\\Seen']);
+    await mailbox.append(s.user, sent, kept, ['\\Seen']);
     if (d.draftUid !== null) await mailbox.expunge(s.user, drafts, [d.draftUid]);
     if (d.answered) await mailbox.setFlags(s.user, d.answered.f, [d.answered.uid], 'add', ['\\Answered']).catch(() => undefined);
     const note = result.refused.length > 0 ? `Sent, but refused for: ${result.refused.join('; ')}` : `Sent to ${[...to, ...cc, ...bcc].length} recipient(s)`;
