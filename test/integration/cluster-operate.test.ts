@@ -4,7 +4,8 @@
 // times, then failover), broadcast, group stop/start.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { ClusterHarness, eventually, isAlive } from '../helpers/cluster.ts';
 
@@ -92,6 +93,20 @@ test('cluster operations: move, failover, cluster stop, svc supervision, monitor
     const bc = await h.api<{ message: string }>('sv1', 'POST', '/api/broadcast', { text: 'maintenance at noon' });
     assert.match(bc.message, /broadcast to sv1, sv2/);
     await eventually('broadcast in both logs', () => ['sv1', 'sv2'].every((n) => h.events(n).some((e) => e.kind === 'broadcast' && e.message === 'maintenance at noon')), 5_000);
+
+    // A suspended monitor: its resource may break without a restart or a failover (S16).
+    const suspended = await h.api<{ message: string }>('sv1', 'POST', '/api/monitor/suspend', { name: 'alive' });
+    assert.match(suspended.message, /monitors of mail\/app suspended/);
+    await eventually('sv2 knows the monitor is suspended', async () => (await h.status('sv2')).groups[0]!.suspended.includes('app'), 5_000);
+    const quietFrom = h.history().length;
+    const failuresBefore = (await h.status('sv2')).groups[0]!.failures.length;
+    writeFileSync(join(h.markers, 'app.sv2.fail'), '');
+    await sleep(2_000);
+    assert.deepEqual(h.history().slice(quietFrom), [], 'no restart while suspended');
+    assert.equal((await h.status('sv2')).groups[0]!.failures.length, failuresBefore);
+    rmSync(join(h.markers, 'app.sv2.fail'));
+    await h.api('sv2', 'POST', '/api/monitor/resume', { name: 'app' });
+    await eventually('resumed everywhere', async () => (await h.status('sv1')).groups[0]!.suspended.length === 0, 5_000);
 
     // group stop: nothing runs anywhere; group start: it runs again (on sv2: sv1 is out of restarts).
     await h.api('sv1', 'POST', '/api/group/mail/stop');
