@@ -12,7 +12,10 @@ export interface Tagged {
 }
 
 export class ImapRaw {
-  private buffer = Buffer.alloc(0);
+  // Received data: chunks joined only when a line or a literal is taken, so reading a big
+  // literal costs one copy, not one per chunk.
+  private chunks: Buffer[] = [];
+  private length = 0;
   private waiters: Array<() => void> = [];
   private seq = 0;
   closed = false;
@@ -23,7 +26,7 @@ export class ImapRaw {
   }
 
   private attach(socket: Socket): void {
-    socket.on('data', (d: Buffer) => { this.buffer = Buffer.concat([this.buffer, d]); this.wake(); });
+    socket.on('data', (d: Buffer) => { this.chunks.push(d); this.length += d.length; this.wake(); });
     socket.on('close', () => { this.closed = true; this.wake(); });
     socket.on('error', () => undefined);
   }
@@ -44,6 +47,17 @@ export class ImapRaw {
     const c = new ImapRaw(socket);
     c.greeting = (await c.response()) ?? '';
     return c;
+  }
+
+  /** All received data as one buffer (joined once). */
+  private get buffer(): Buffer {
+    if (this.chunks.length !== 1) this.chunks = [Buffer.concat(this.chunks, this.length)];
+    return this.chunks[0]!;
+  }
+
+  private set buffer(b: Buffer) {
+    this.chunks = [b];
+    this.length = b.length;
   }
 
   private async waitData(deadline: number, what: string): Promise<void> {
@@ -73,7 +87,7 @@ export class ImapRaw {
   /** Exactly n octets. */
   async bytes(n: number, ms = 10_000): Promise<Buffer> {
     const deadline = Date.now() + ms;
-    while (this.buffer.length < n) {
+    while (this.length < n) {
       if (this.closed) throw new Error(`connection closed inside a ${n}-octet literal`);
       await this.waitData(deadline, `${n}-octet literal`);
     }
@@ -97,6 +111,15 @@ export class ImapRaw {
 
   nextTag(): string {
     return `A${++this.seq}`;
+  }
+
+  /** Stops reading from the socket (the server's writes back up), and starts again. */
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
   }
 
   send(data: string | Buffer): void {
