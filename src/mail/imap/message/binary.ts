@@ -16,17 +16,16 @@ export const BINARY_CAP = 64 * 1024 * 1024;
 /** The BODYSTRUCTURE node a part number designates (same rules as resolvePart). */
 export function resolveStructure(root: BodyStructure, path: readonly number[]): BodyStructure | null {
   let node = root;
-  let isMessage = true;
-  for (const n of path) {
-    let container = node;
-    if (node.kind === 'message') { container = node.body; isMessage = true; }
+  for (let i = 0; i < path.length; i++) {
+    const n = path[i]!;
+    const isMessage = i === 0 || node.kind === 'message';
+    const container: BodyStructure = i === 0 ? node : node.kind === 'message' ? node.body : node;
     if (container.kind === 'multipart') {
       const child = container.parts[n - 1];
       if (!child) return null;
       node = child;
     } else if (n === 1 && isMessage) node = container;
     else return null;
-    isMessage = false;
   }
   return node;
 }

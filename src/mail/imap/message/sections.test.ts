@@ -94,6 +94,21 @@ test('a message/rfc822 whose body is a single part: n.1 is the encapsulated body
   assert.equal(await sectionText(vol.layer, p, m, sec([1, 2])), '');
 });
 
+test('a top-level message/rfc822 body: part 1 is the encapsulated message, 1.n its parts (also for BINARY)', async () => {
+  const inner = crlf('Subject: inner\nContent-Type: multipart/mixed; boundary=x\n\n--x\n\nfirst\n--x\nContent-Transfer-Encoding: base64\n\nc2Vjb25k\n--x--\n');
+  const p = await vol.write('top-rfc822.eml', crlf('Subject: outer\nContent-Type: message/rfc822\n\n') + inner);
+  const m = await vol.layer.meta(p, 'top-rfc822');
+  assert.equal(m.bodyStructure.kind, 'message');
+  assert.equal(await sectionText(vol.layer, p, m, sec([1])), inner);
+  assert.equal(await sectionText(vol.layer, p, m, sec([], 'TEXT')), inner);
+  assert.equal(await sectionText(vol.layer, p, m, sec([1], 'HEADER')), crlf('Subject: inner\nContent-Type: multipart/mixed; boundary=x\n\n'));
+  assert.equal(await sectionText(vol.layer, p, m, sec([1, 1])), 'first');
+  assert.equal(await sectionText(vol.layer, p, m, sec([1, 2])), 'c2Vjb25k');
+  assert.equal(await sectionText(vol.layer, p, m, sec([2])), '');
+  const b = await vol.layer.binary(p, m, [1, 2]);
+  assert.ok(b && b.kind === 'bytes' && b.data.toString() === 'second');
+});
+
 test('property: HEADER.FIELDS and HEADER.FIELDS.NOT of the same names split the header lines between them', () => {
   const name = fc.constantFrom('Subject', 'SUBJECT', 'From', 'X-A', 'x-a', 'Received', 'To');
   const field = fc.record({ name, value: fc.stringMatching(/^[ -~]{0,20}$/), folds: fc.array(fc.stringMatching(/^[ \t][ -~]{0,10}$/), { maxLength: 2 }) });

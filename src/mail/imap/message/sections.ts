@@ -17,19 +17,19 @@ export type SectionPlan =
  */
 export function resolvePart(root: PartOffsets, path: readonly number[]): PartOffsets | null {
   let node = root;
-  // Whether `node` is a message (the top level, or what a message/rfc822 part encapsulates).
-  let isMessage = true;
-  for (const n of path) {
-    let container: PartOffsets | undefined = node;
-    if (node.isMessage) { container = node.children[0]; isMessage = true; }
+  for (let i = 0; i < path.length; i++) {
+    const n = path[i]!;
+    // Whose parts are numbered: the top-level message itself (even when its body is a
+    // message/rfc822), the message a message/rfc822 part encapsulates, or a multipart part.
+    const isMessage = i === 0 || node.isMessage;
+    const container: PartOffsets | undefined = i === 0 ? node : node.isMessage ? node.children[0] : node;
     if (!container) return null;
     if (!container.isMessage && container.children.length > 0) {
       const child = container.children[n - 1];
       if (!child) return null;
       node = child;
-    } else if (n === 1 && isMessage) node = container;
+    } else if (n === 1 && isMessage) node = container; // a single-part message: part 1 is its body
     else return null;
-    isMessage = false;
   }
   return node;
 }
