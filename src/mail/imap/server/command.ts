@@ -53,6 +53,8 @@ export interface SessionContext {
   readonly id: string;
   readonly remoteAddress: string;
   readonly secure: boolean;
+  /** The client is gone: long loops (FETCH of a big mailbox) stop early. */
+  readonly closed: boolean;
   readonly deps: ServerDeps;
   /** Extensions turned on by ENABLE (upper case). */
   readonly enabled: Set<string>;

@@ -94,6 +94,7 @@ export class ImapSession {
       id: this.id,
       remoteAddress: conn.remoteAddress,
       get secure() { return conn.secure; },
+      get closed() { return conn.isClosed; },
       deps,
       enabled: this.enabled,
       get condstore() { return self.condstore; },

@@ -42,6 +42,7 @@ export const FETCH = defineCommand({
     const missing: number[] = [];
     let unknownCte = false;
     for (const t of targets) {
+      if (ctx.closed) break;
       if (!t.m) { missing.push(t.seq); continue; }
       let outcome: FetchOutcome = 'gone';
       let m: IndexedMessage | null = null;
