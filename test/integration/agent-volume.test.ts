@@ -74,7 +74,7 @@ test('volume on a loop device: fsck + mount, fence inside, busy umount names the
     // The token survives on the device: an older epoch is refused after mounting, and unmounted again.
     const stale = await agent.start({ ...ctx, epoch: 10 });
     assert.equal(stale.rc, OCF.ERR_GENERIC);
-    assert.match(stale.reason, /^stale owner: .* token 11, newer than ours \(10\)$/);
+    assert.match(stale.reason, /^stale owner: .* token 11, newer than ours \(10\)$/, ctx.lines.join('\n'));
     assert.equal(await mountAt(mnt), null, 'a refused start leaves nothing mounted');
 
     // A newer owner; then the filesystem goes read-only under it.

@@ -29,19 +29,17 @@ export async function procInfo(pid: number): Promise<ProcInfo | null> {
 }
 
 /**
- * Alive (not a zombie), started at `startTicks` (so not a reused pid), and, when `argv0` is
- * given, still running that program (argv[0] as seen once it was ready: a wrapper that
- * `exec`s its real program is recorded after the exec).
+ * Alive (not a zombie) and started at `startTicks`: the very process we spawned, whatever
+ * it exec'd into since (a wrapper script that `exec`s its program stays the same process),
+ * and never a stranger that got the pid after ours died. The start time is what makes the
+ * pair unique; a program name would not (wrappers change it, other programs share it).
  */
-export async function isSameProcess(pid: number, startTicks: number, argv0?: string): Promise<{ ok: boolean; why: string }> {
+export async function isSameProcess(pid: number, startTicks: number): Promise<{ ok: boolean; why: string; argv: readonly string[] }> {
   const info = await procInfo(pid);
-  if (!info) return { ok: false, why: `pid ${pid} is gone` };
-  if (info.state === 'Z') return { ok: false, why: `pid ${pid} has exited (zombie)` };
-  if (info.startTicks !== startTicks) return { ok: false, why: `pid ${pid} is now another process` };
-  if (argv0 !== undefined && info.argv.length > 0 && info.argv[0] !== argv0) {
-    return { ok: false, why: `pid ${pid} now runs ${basename(info.argv[0] ?? '?')}, not ${basename(argv0)}` };
-  }
-  return { ok: true, why: `pid ${pid} running` };
+  if (!info) return { ok: false, why: `pid ${pid} is gone`, argv: [] };
+  if (info.state === 'Z') return { ok: false, why: `pid ${pid} has exited (zombie)`, argv: info.argv };
+  if (info.startTicks !== startTicks) return { ok: false, why: `pid ${pid} is now another process (${basename(info.argv[0] ?? '?')})`, argv: info.argv };
+  return { ok: true, why: `pid ${pid} running`, argv: info.argv };
 }
 
 /** Waits until the process is gone or a zombie; false when `ms` passed or the signal fired first. */

@@ -95,7 +95,7 @@ test('service: a pid that now belongs to another process is a failure and is nev
     const file = join(s.dir, 'g.svc.service.json');
     const state = JSON.parse(await readFile(file, 'utf8')) as { startTicks: number };
     await writeFile(file, JSON.stringify({ ...state, startTicks: state.startTicks - 1 }));
-    assert.deepEqual(await s.agent.monitor(s.ctx), { rc: OCF.ERR_GENERIC, reason: `sh (pid ${pid}) pid ${pid} is now another process` });
+    assert.deepEqual(await s.agent.monitor(s.ctx), { rc: OCF.ERR_GENERIC, reason: `sh (pid ${pid}) pid ${pid} is now another process (sleep)` });
     assert.equal((await s.agent.stop(s.ctx)).rc, OCF.SUCCESS);
     assert.equal(alive(pid), true, 'the stranger is left alone');
   } finally {

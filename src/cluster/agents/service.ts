@@ -20,8 +20,6 @@ interface ServiceState {
   readonly startTicks: number;
   readonly command: readonly string[];
   readonly startedAt: string;
-  /** argv[0] in /proc/PID/cmdline once ready (after setpriv and any wrapper exec'd it). */
-  readonly argv0?: string;
 }
 
 /** Children this daemon spawned, for their exit status (a crash reason beats "pid gone"). */
@@ -61,7 +59,7 @@ export function serviceAgent(resource: ResourceConfig): ResourceAgent {
   async function running(ctx: AgentContext): Promise<{ state: ServiceState; alive: boolean; why: string } | null> {
     const state = await readState<ServiceState>(stateFile(ctx));
     if (!state) return null;
-    const same = await isSameProcess(state.pid, state.startTicks, state.argv0);
+    const same = await isSameProcess(state.pid, state.startTicks);
     return { state, alive: same.ok, why: same.why };
   }
 
@@ -141,12 +139,7 @@ export function serviceAgent(resource: ResourceConfig): ResourceAgent {
             return failed(`${program} ${how} before it was ready${lastLine ? `: ${lastLine}` : ''}`);
           }
           const ready = p.readyPort !== undefined ? await portAnswers(ctx, p.readyPort, probeAbort.signal) : readyLine ? lastLine.slice(0, 200) : null;
-          if (ready) {
-            // What the process looks like now is what the monitor will expect.
-            const argv0 = (await procInfo(pid))?.argv[0];
-            if (argv0 !== undefined) await writeState(stateFile(ctx), { ...state, argv0 } satisfies ServiceState);
-            return success(`pid ${pid} ready: ${ready}`);
-          }
+          if (ready) return success(`pid ${pid} ready: ${ready}`);
           if (ctx.signal.aborted || Date.now() >= deadline) {
             const how = await terminateGroup(pid, state.startTicks, 2_000);
             await removeState(stateFile(ctx));

@@ -6,7 +6,7 @@
 import { stat, realpath, access, constants } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { OCF, type AgentContext, type AgentOutcome, type ResourceAgent } from './agent.ts';
-import { asType, failed, notRunning, outcome, readState, removeState, statePath, success, writeState, findInPath } from './_common.ts';
+import { asType, failed, notRunning, outcome, readState, removeState, statePath, success, writeState, findInPath, sleep } from './_common.ts';
 import { runCommand, describeRun } from './run-command.ts';
 import { readFence, writeFence, FENCE_FILE } from './fence.ts';
 import { mountAt, deviceNumber, mountPointsOf, processesUsing } from './_mounts.ts';
@@ -57,10 +57,20 @@ export function volumeAgent(resource: ResourceConfig): ResourceAgent {
     const elsewhere = await mountPointsOf(device);
     if (elsewhere.length > 0) return { ok: false, out: failed(`${device} is already mounted on ${elsewhere.join(', ')}`) };
     if (p.fsck) {
-      const r = await runCommand({ command: 'fsck', args: ['-p', ...(p.fsType ? ['-t', p.fsType] : []), device], signal: ctx.signal, log: ctx.log });
+      const fsck = () => runCommand({ command: 'fsck', args: ['-p', ...(p.fsType ? ['-t', p.fsType] : []), device], signal: ctx.signal, log: ctx.log });
+      let r = await fsck();
+      // 8 is an operational error, typically EBUSY: something (udev's blkid after the last
+      // umount, a backup tool) had the device open exclusively for a moment. Once more.
+      if (r.code === 8 && (await sleep(1_000, ctx.signal))) {
+        ctx.log(`fsck -p ${device} exited 8; retrying once`);
+        r = await fsck();
+      }
       // fsck(8): 0 clean, 1 errors corrected, 2 corrected and a reboot is advised (only for
       // the root filesystem, so fine here); 4 and up: errors left, do not mount.
-      if (r.code === null || r.code >= 4) return { ok: false, out: failed(describeRun(`fsck -p ${device}`, r)) };
+      if (r.code === null || r.code >= 4) {
+        const said = r.output.filter((l) => l.replace(/^stderr: /, '').trim()).slice(-3).join(' / ');
+        return { ok: false, out: failed(`${describeRun(`fsck -p ${device}`, { ...r, output: [] })}${said ? `: ${said}` : ''}`) };
+      }
       if (r.code !== 0) ctx.log(`fsck -p ${device} corrected errors (exit ${r.code})`);
     }
     const r = await runCommand({ command: 'mount', args: [...(p.fsType ? ['-t', p.fsType] : []), device, mountPoint], signal: ctx.signal, log: ctx.log });
