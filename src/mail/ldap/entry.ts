@@ -1,11 +1,20 @@
 // A directory entry as the address book serves it: a DN and attributes by lower-case
 // name (keeping the spelling to send back). Pure data; built by tree.ts.
-import { formatDn, type Dn } from './dn.ts';
+import { dnKey, formatDn, type Dn } from './dn.ts';
 
-export interface Attribute { readonly name: string; readonly values: string[] }
+export interface Attribute {
+  readonly name: string;
+  readonly values: string[];
+  /** The values normalised for matching (filter.ts normalizeValue), computed once. */
+  readonly normalized: string[];
+}
 
 export interface Entry {
   readonly dn: Dn;
+  /** dnKey(dn), computed once: scope checks compare strings. */
+  readonly key: string;
+  /** dnKey of every ancestor (not of the entry itself). */
+  readonly ancestors: ReadonlySet<string>;
   /** Keyed by lower-case attribute name. */
   readonly attributes: ReadonlyMap<string, Attribute>;
   /** Operational attributes (root DSE): returned only when asked for by name or "+". */
@@ -16,9 +25,16 @@ export function makeEntry(dn: Dn, attrs: Record<string, string | string[] | unde
   const attributes = new Map<string, Attribute>();
   for (const [name, v] of Object.entries(attrs)) {
     const values = (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x) => x !== '');
-    if (values.length > 0) attributes.set(name.toLowerCase(), { name, values });
+    if (values.length > 0) attributes.set(name.toLowerCase(), { name, values, normalized: values.map(normalizeValue) });
   }
-  return { dn, attributes, operational: operational ? new Set(operational.map((a) => a.toLowerCase())) : undefined };
+  const ancestors = new Set<string>();
+  for (let i = 1; i < dn.length; i++) ancestors.add(dnKey(dn.slice(i)));
+  return { dn, key: dnKey(dn), ancestors, attributes, operational: operational ? new Set(operational.map((a) => a.toLowerCase())) : undefined };
+}
+
+/** Normalises for caseIgnoreMatch: lower case, runs of spaces folded, ends trimmed (RFC 4518 in short). */
+export function normalizeValue(v: string): string {
+  return v.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
 }
 
 /** The wire form the server adapter sends: DN string and attributes to send. */

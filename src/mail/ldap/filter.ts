@@ -2,7 +2,9 @@
 // against an entry. Pure: the server adapter converts the library's filter objects into
 // this type. Matching is case-insensitive for every attribute (all of ours are
 // directoryString/IA5String with caseIgnoreMatch), so "(mail=ALICE*)" finds alice.
-import type { Entry } from './entry.ts';
+import { normalizeValue, type Entry } from './entry.ts';
+
+export { normalizeValue };
 
 export type Filter =
   | { kind: 'and'; filters: Filter[] }
@@ -17,13 +19,9 @@ export type Filter =
   /** Extensible matches and anything else we do not evaluate: Undefined, so no match. */
   | { kind: 'unsupported'; what: string };
 
-/** Normalises for caseIgnoreMatch: lower case, runs of spaces folded, ends trimmed (RFC 4518 in short). */
-export function normalizeValue(v: string): string {
-  return v.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
-}
-
+/** The normalised values of an attribute (precomputed in the entry). */
 function valuesOf(entry: Entry, attribute: string): string[] {
-  return entry.attributes.get(attribute.toLowerCase())?.values ?? [];
+  return entry.attributes.get(attribute.toLowerCase())?.normalized ?? [];
 }
 
 /**
@@ -63,17 +61,17 @@ function evaluate(filter: Filter, entry: Entry): Tri {
     case 'approx': {
       if (filter.attribute.toLowerCase() === 'anr') return matchesAnr(filter.value, entry);
       const want = normalizeValue(filter.value);
-      return valuesOf(entry, filter.attribute).some((v) => normalizeValue(v) === want);
+      return valuesOf(entry, filter.attribute).some((v) => v === want);
     }
     case 'substrings':
-      return valuesOf(entry, filter.attribute).some((v) => matchesSubstrings(normalizeValue(v), filter));
+      return valuesOf(entry, filter.attribute).some((v) => matchesSubstrings(v, filter));
     case 'greater-or-equal': {
       const want = normalizeValue(filter.value);
-      return valuesOf(entry, filter.attribute).some((v) => normalizeValue(v) >= want);
+      return valuesOf(entry, filter.attribute).some((v) => v >= want);
     }
     case 'less-or-equal': {
       const want = normalizeValue(filter.value);
-      return valuesOf(entry, filter.attribute).some((v) => normalizeValue(v) <= want);
+      return valuesOf(entry, filter.attribute).some((v) => v <= want);
     }
     case 'unsupported':
       return undefined;
@@ -88,7 +86,7 @@ const ANR_ATTRIBUTES = ['cn', 'sn', 'givenname', 'displayname', 'mail', 'uid'];
 function matchesAnr(value: string, entry: Entry): boolean {
   const want = normalizeValue(value);
   if (want === '') return false;
-  return ANR_ATTRIBUTES.some((a) => valuesOf(entry, a).some((v) => normalizeValue(v).startsWith(want)));
+  return ANR_ATTRIBUTES.some((a) => valuesOf(entry, a).some((v) => v.startsWith(want)));
 }
 
 function matchesSubstrings(value: string, f: { initial?: string; any: string[]; final?: string }): boolean {

@@ -1,7 +1,7 @@
 // One search (RFC 4511 section 4.5.1) over the address book's entries: base DN and
 // scope, filter, attribute selection, size and time limits. Pure: the clock is passed
 // in, the result code is a value. The server adapter only ships what this returns.
-import { dnKey, formatDn, isWithin, parseDn } from './dn.ts';
+import { dnKey, formatDn, parseDn } from './dn.ts';
 import { selectAttributes, type Entry, type EntryView } from './entry.ts';
 import { matchesFilter, type Filter } from './filter.ts';
 
@@ -67,7 +67,7 @@ export function runSearch(
     return { entries: hit, result: { code: ResultCode.success, message: '' } };
   }
   const baseKey = dnKey(base);
-  if (base.length > 0 && !entries.some((e) => dnKey(e.dn) === baseKey)) {
+  if (base.length > 0 && !entries.some((e) => e.key === baseKey)) {
     return { entries: [], result: { code: ResultCode.noSuchObject, message: `no entry ${spec.baseDn}`, matchedDn: matchedDn(base, entries) } };
   }
   const found: EntryView[] = [];
@@ -75,7 +75,7 @@ export function runSearch(
     if (now() > deadline) {
       return { entries: found, result: { code: ResultCode.timeLimitExceeded, message: `search ran into its time limit of ${timeLimit}s` } };
     }
-    if (!inScope(entry, base, spec.scope)) continue;
+    if (!inScope(entry, base, baseKey, spec.scope)) continue;
     if (!matchesFilter(spec.filter, entry)) continue;
     if (found.length >= sizeLimit) {
       return { entries: found, result: { code: ResultCode.sizeLimitExceeded, message: `more than ${sizeLimit} entries match; narrow the search` } };
@@ -85,22 +85,23 @@ export function runSearch(
   return { entries: found, result: { code: ResultCode.success, message: '' } };
 }
 
-function inScope(entry: Entry, base: readonly Entry['dn'][number][], scope: Scope): boolean {
+function inScope(entry: Entry, base: readonly Entry['dn'][number][], baseKey: string, scope: Scope): boolean {
+  const within = baseKey === '' || entry.key === baseKey || entry.ancestors.has(baseKey);
   switch (scope) {
     case 'base':
-      return entry.dn.length === base.length && isWithin(entry.dn, base);
+      return entry.key === baseKey;
     case 'one':
       // Below the root DSE sit the naming contexts (dc=demo,dc=test is two RDNs deep).
       if (base.length === 0) return entry.dn.length > 0 && entry.dn.every((r) => r.type === 'dc');
-      return entry.dn.length === base.length + 1 && isWithin(entry.dn, base);
+      return within && entry.dn.length === base.length + 1;
     case 'sub':
-      return isWithin(entry.dn, base);
+      return within;
   }
 }
 
 /** The longest existing ancestor of a missing base, for the noSuchObject reply. */
 function matchedDn(base: readonly Entry['dn'][number][], entries: readonly Entry[]): string {
-  const keys = new Set(entries.map((e) => dnKey(e.dn)));
+  const keys = new Set(entries.map((e) => e.key));
   for (let i = 1; i < base.length; i++) {
     const up = base.slice(i);
     if (keys.has(dnKey(up))) return formatDn(up);

@@ -126,6 +126,9 @@ export async function startLdapService(ctx: MailContext): Promise<LdapService> {
   }
   function start(socket: Socket, secure: boolean): void {
     socket.on('error', () => undefined);
+    // A search answer is several small writes (entries, then the result): without this,
+    // Nagle's algorithm and the client's delayed ACK add ~40 ms to every search.
+    socket.setNoDelay(true);
     socket.setTimeout(limits.idleTimeoutSeconds * 1000);
     try {
       protocol.accept(socket, secure);

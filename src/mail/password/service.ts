@@ -75,6 +75,7 @@ export async function startPasswordService(ctx: MailContext): Promise<PasswordSe
 
   function start(socket: Socket, secure: boolean): void {
     socket.on('error', () => undefined);
+    socket.setNoDelay(true);
     const ip = normalizeIp(socket.remoteAddress ?? 'unknown');
     if (!secure && !inAnyNetwork(plaintextNets, ip)) {
       log.warn({ event: 'password.connection.refused', ip, reason: 'cleartext' });
