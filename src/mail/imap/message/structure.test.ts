@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { formatValue } from '../proto/format.ts';
 import { bodyStructureValue, envelopeValue } from '../proto/envelope.ts';
 import type { BodyStructure } from '../proto/envelope.ts';
-import { scanBuffer, MAX_DEPTH } from './mime-scan.ts';
+import { scanBuffer, MAX_DEPTH, HEADER_CAP } from './mime-scan.ts';
 import { metaOf } from './structure.ts';
 import { parseAddressList, MISSING_HOST } from './address.ts';
 import { parseStructured } from './headers.ts';
@@ -262,4 +262,16 @@ test('cross-check with Python\'s email package: part tree, part bodies, sizes an
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
+});
+
+test('a header beyond HEADER_CAP: offsets stay exact, fields past the cap are ignored, long lines are fine', () => {
+  const filler = 'X-Filler: ' + 'f'.repeat(60) + '\r\n';
+  const header = 'Subject: early\r\n' + filler.repeat(Math.ceil((HEADER_CAP + 1000) / filler.length)) + 'From: late@example.org\r\n\r\n';
+  const body = 'x'.repeat(100_000) + '\r\n'; // one long line
+  const m = metaFor(Buffer.from(header + body));
+  assert.equal(m.offsets.bodyStart, header.length);
+  assert.equal(m.offsets.end, header.length + body.length);
+  assert.equal(m.envelope.subject, 'early');
+  assert.deepEqual(m.envelope.from, [], 'From lies past the cap');
+  assert.match(formatValue(bodyStructureValue(m.bodyStructure, false)).toString(), new RegExp(`"7BIT" ${body.length} 1\\)$`));
 });
