@@ -200,7 +200,7 @@ export class NodeDaemon {
       this.observePeers();
       await this.leases.refreshHolders(this.config.groups.map((g) => g.name));
       this.syncMonitors();
-      if (!this.cycle && (this.guard === null || this.guard.alive)) {
+      if (!this.cycle) {
         this.cycleAbort = new AbortController();
         this.cycle = this.runCycle(this.cycleAbort.signal).catch((err: unknown) => {
           this.emit({ kind: 'node.error', level: 'error', message: `cycle failed: ${(err as Error).message}` });
@@ -317,6 +317,8 @@ export class NodeDaemon {
     const done = (rc: number, reason: string): ActionResult => ({ action, exec: 'done', rc, reason, atMs: this.clock.now() });
     switch (action.kind) {
       case 'acquire-lease': {
+        // No lease without self-fencing: a daemon whose guard is down takes nothing new.
+        if (this.guard && !this.guard.alive) return done(1, 'lease not acquired: the self-fencing guard is not running (it is being restarted)');
         const r = await this.leases.acquire(action.group, signal);
         if (!r.ok) return done(1, `lease not acquired: ${r.reason}`);
         const event: StartEvent = r.from && r.from !== this.self ? 'FAILOVER' : 'START';

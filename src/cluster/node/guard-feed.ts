@@ -30,13 +30,15 @@ export class GuardFeed {
       env: { ...process.env, TANDEM_LOG_LEVEL: 'silent' },
     });
     child.stdin!.on('error', () => undefined);
+    const startedAt = Date.now();
     child.once('exit', (code, signal) => {
       if (this.child !== child) return;
       this.child = null;
-      if (!this.closing) {
-        this.onEvent(`guard process exited (${signal ?? code}); starting a new one`, 'error');
-        this.start();
-      }
+      if (this.closing) return;
+      // A guard that dies at once (broken install) is retried slowly, not in a tight loop.
+      const delay = Date.now() - startedAt < 5_000 ? 5_000 : 0;
+      this.onEvent(`guard process exited (${signal ?? code}); starting a new one${delay ? ` in ${delay / 1000} s` : ''}`, 'error');
+      setTimeout(() => this.start(), delay).unref();
     });
     this.child = child;
     this.onEvent(`guard process started (pid ${child.pid ?? '?'})`, 'info');
