@@ -9,7 +9,7 @@ import { rmSync } from 'node:fs';
 import { startImap } from '../helpers/imap.ts';
 import { ImapRaw, fetchLines, responseCode } from '../helpers/imap-raw.ts';
 
-const ROUNDS = 4;
+const ROUNDS = 3;
 const SEEDED = 12;
 const FLAGS = ['\\Flagged', '\\Answered', '\\Seen'] as const;
 
