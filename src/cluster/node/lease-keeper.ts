@@ -95,7 +95,9 @@ export class LeaseKeeper {
       try {
         const info = await this.arbiter.holder(g, AbortSignal.timeout(this.callTimeoutMs));
         this.holders.set(g, info);
-        if (info.holder !== null) this.previousHolder.set(g, info.holder);
+        // Ourselves only through a real grant (acquire): a claim of ours that never became a
+        // lease (a timed-out acquisition) must not hide the node we are taking over from.
+        if (info.holder !== null && info.holder !== this.self) this.previousHolder.set(g, info.holder);
         const lost = this.lost.get(g);
         // Someone else holds it now, or it is free: the lost lease is history.
         if (lost && (info.holder !== this.self || info.epoch > lost.epoch)) this.lost.delete(g);
@@ -108,7 +110,7 @@ export class LeaseKeeper {
   async acquire(group: string, signal: AbortSignal): Promise<{ ok: true; epoch: number; from: string | null } | { ok: false; reason: string }> {
     const r = await this.arbiter.acquire(group, this.self, AbortSignal.any([signal, AbortSignal.timeout(this.callTimeoutMs)]));
     if (!r.ok) {
-      if (r.current.holder !== null) this.previousHolder.set(group, r.current.holder);
+      if (r.current.holder !== null && r.current.holder !== this.self) this.previousHolder.set(group, r.current.holder);
       return { ok: false, reason: `${r.reason}${r.current.holder ? ` (holder ${r.current.holder}, epoch ${r.current.epoch})` : ''}` };
     }
     const from = this.previousHolder.get(group) ?? null;
