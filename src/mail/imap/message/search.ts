@@ -5,7 +5,7 @@
 // Text matching is a case-insensitive substring match on decoded UTF-8 (see content.ts).
 import type { SearchKey, Day } from '../proto/search-types.ts';
 import { sequenceContains } from '../proto/sequence-set.ts';
-import { assertNever, isTandemError } from '../../../lib/errors.ts';
+import { isTandemError } from '../../../lib/errors.ts';
 import type { MessageMeta, SearchCandidate, SearchContext } from './api.ts';
 import type { HeaderField } from './headers.ts';
 import { bodyContains, fold } from './content.ts';
@@ -76,8 +76,25 @@ function headerMatch(fields: readonly HeaderField[], name: string, needle: strin
   return fields.some((f) => f.key === key && (n === '' || fold(f.value).includes(n)));
 }
 
-async function evaluate(k: SearchKey, l: Lazy, ctx: SearchContext, flags: ReadonlySet<string>): Promise<boolean> {
-  const c = l.c;
+const savedSets = new WeakMap<readonly number[], Set<number>>();
+
+/** The saved result as a set (built once per result, not once per candidate). */
+function savedSet(ctx: SearchContext): Set<number> {
+  if (ctx.saved === null) return new Set();
+  let s = savedSets.get(ctx.saved);
+  if (!s) {
+    s = new Set(ctx.saved);
+    savedSets.set(ctx.saved, s);
+  }
+  return s;
+}
+
+/**
+ * What the candidate alone decides (three-valued): true or false, or null when a content key
+ * stays undecided. AND and OR combine: `OR SEEN BODY x` is true for a seen message without
+ * reading it, `AND UNSEEN BODY x` false for a seen one.
+ */
+function cheap(k: SearchKey, c: SearchCandidate, ctx: SearchContext, flags: ReadonlySet<string>): boolean | null {
   switch (k.key) {
     case 'ALL': return true;
     case 'ANSWERED': case 'DELETED': case 'DRAFT': case 'FLAGGED': case 'SEEN': case 'RECENT':
@@ -92,18 +109,47 @@ async function evaluate(k: SearchKey, l: Lazy, ctx: SearchContext, flags: Readon
     case 'SMALLER': return c.size < k.size;
     case 'BEFORE': case 'ON': case 'SINCE':
       return compareDay(dayOf(c.internalDateMs, ctx.tzOffsetMinutes), k.key, k.day);
+    case 'OLDER': return ctx.nowMs - c.internalDateMs > k.seconds * 1000;
+    case 'YOUNGER': return ctx.nowMs - c.internalDateMs <= k.seconds * 1000;
+    case 'UID': case 'SEQ':
+      // `$` holds UIDs (RFC 5182 saves the result as messages, which we keep by UID).
+      if (k.set.kind === 'saved') return savedSet(ctx).has(c.uid);
+      return k.key === 'UID' ? sequenceContains(k.set, c.uid, ctx.maxUid) : sequenceContains(k.set, c.seq, ctx.maxSeq);
+    case 'MODSEQ': return BigInt(c.modseq) >= k.modseq;
+    case 'NOT': {
+      const r = cheap(k.inner, c, ctx, flags);
+      return r === null ? null : !r;
+    }
+    case 'OR': {
+      const a = cheap(k.left, c, ctx, flags);
+      if (a === true) return true;
+      const b = cheap(k.right, c, ctx, flags);
+      if (b === true) return true;
+      return a === false && b === false ? false : null;
+    }
+    case 'AND': {
+      let undecided = false;
+      for (const x of k.keys) {
+        const r = cheap(x, c, ctx, flags);
+        if (r === false) return false;
+        if (r === null) undecided = true;
+      }
+      return undecided ? null : true;
+    }
+    default: return null;
+  }
+}
+
+/** The full evaluation, for candidates `cheap()` left undecided: content is loaded lazily. */
+async function evaluate(k: SearchKey, l: Lazy, ctx: SearchContext, flags: ReadonlySet<string>): Promise<boolean> {
+  const decided = cheap(k, l.c, ctx, flags);
+  if (decided !== null) return decided;
+  switch (k.key) {
     case 'SENTBEFORE': case 'SENTON': case 'SENTSINCE': {
       const sent = (await l.meta()).sentAtMs;
       // No (parseable) Date header: the message has no sent date and matches no SENT* key.
       return sent !== null && compareDay(dayOf(sent, ctx.tzOffsetMinutes), k.key.slice(4) as 'BEFORE' | 'ON' | 'SINCE', k.day);
     }
-    case 'OLDER': return ctx.nowMs - c.internalDateMs > k.seconds * 1000;
-    case 'YOUNGER': return ctx.nowMs - c.internalDateMs <= k.seconds * 1000;
-    case 'UID': case 'SEQ':
-      // `$` holds UIDs (RFC 5182 saves the result as messages, which we keep by UID).
-      if (k.set.kind === 'saved') return (ctx.saved ?? []).includes(c.uid);
-      return k.key === 'UID' ? sequenceContains(k.set, c.uid, ctx.maxUid) : sequenceContains(k.set, c.seq, ctx.maxSeq);
-    case 'MODSEQ': return BigInt(c.modseq) >= k.modseq;
     case 'FROM': case 'TO': case 'CC': case 'BCC': case 'SUBJECT':
       return headerMatch(await l.headers(), k.key, k.value);
     case 'HEADER': return headerMatch(await l.headers(), k.field, k.value);
@@ -124,7 +170,9 @@ async function evaluate(k: SearchKey, l: Lazy, ctx: SearchContext, flags: Readon
       for (const x of keys) if (!(await evaluate(x, l, ctx, flags))) return false;
       return true;
     }
-    default: return assertNever(k, 'search key');
+    default:
+      // Every key cheap() answers never gets here; the rest are listed above.
+      throw new Error(`search key ${k.key} left undecided`);
   }
 }
 
@@ -132,12 +180,20 @@ async function evaluate(k: SearchKey, l: Lazy, ctx: SearchContext, flags: Readon
 export async function search(key: SearchKey, candidates: readonly SearchCandidate[], ctx: SearchContext, src: SearchSources): Promise<number[]> {
   const needles = [...bodyNeedles(key, new Set())];
   const matched = new Array<boolean>(candidates.length).fill(false);
+  // First what the candidates decide alone (no I/O, no promise per message), then the rest.
+  const flagsOf = candidates.map((c) => new Set(c.flags.map((f) => f.toUpperCase())));
+  const undecided: number[] = [];
+  candidates.forEach((c, i) => {
+    const r = cheap(key, c, ctx, flagsOf[i]!);
+    if (r === null) undecided.push(i);
+    else matched[i] = r;
+  });
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < candidates.length) {
-      const i = next++;
+    while (next < undecided.length) {
+      const i = undecided[next++]!;
       const c = candidates[i]!;
-      const flags = new Set(c.flags.map((f) => f.toUpperCase()));
+      const flags = flagsOf[i]!;
       try {
         matched[i] = await evaluate(key, new Lazy(c, src, needles), ctx, flags);
       } catch (err) {
@@ -146,6 +202,6 @@ export async function search(key: SearchKey, candidates: readonly SearchCandidat
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL, candidates.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(PARALLEL, undecided.length) }, worker));
   return candidates.filter((_, i) => matched[i]).map((c) => c.uid);
 }
