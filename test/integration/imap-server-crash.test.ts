@@ -1,8 +1,10 @@
 // Crash safety of the imap service as a whole (DESIGN 3.1: acknowledged means on disk):
 // the real process is SIGKILLed at random moments while one client streams APPENDs and
-// another streams STOREs. After each restart every APPEND that got OK is there with the
-// UID its APPENDUID named, every acknowledged STORE's flags hold, UIDVALIDITY is
-// unchanged; after deleting index/ the mailbox is rebuilt with the same UIDs.
+// another streams STOREs and a third MOVEs. After each restart every APPEND that got OK is
+// there with the UID its APPENDUID named, every acknowledged STORE's flags hold, every
+// acknowledged MOVE is in its target under its COPYUID and gone from the source, no message
+// is lost, UIDVALIDITY is unchanged; after deleting index/ the mailbox is rebuilt with the
+// same UIDs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
@@ -12,15 +14,16 @@ import { ImapRaw, fetchLines, responseCode } from '../helpers/imap-raw.ts';
 const ROUNDS = 3;
 const SEEDED = 12;
 const FLAGS = ['\\Flagged', '\\Answered', '\\Seen'] as const;
+const PASSWORDS: Record<string, string> = { alice: 'wonderland', bob: 'builder' };
 
 interface MailboxState { uidValidity: string; uidBySubject: Map<string, number[]>; flagsByUid: Map<number, Set<string>> }
 
-/** SELECTs INBOX and reads every message's UID, subject and flags. */
-async function readMailbox(port: number): Promise<MailboxState> {
+/** SELECTs a mailbox and reads every message's UID, subject and flags. */
+async function readMailbox(port: number, user = 'alice', mailbox = 'INBOX'): Promise<MailboxState> {
   const c = await ImapRaw.open(port);
   try {
-    await c.login();
-    const sel = await c.ok('SELECT INBOX');
+    await c.login(`${user}@demo.test`, PASSWORDS[user]);
+    const sel = await c.ok(`SELECT ${mailbox}`);
     const uidValidity = responseCode(sel.untagged, 'UIDVALIDITY');
     assert.ok(uidValidity, 'SELECT reports UIDVALIDITY');
     const uidBySubject = new Map<string, number[]>();
@@ -57,6 +60,30 @@ async function appendStream(port: number, round: number, max: number, acked: Map
   c.end();
 }
 
+/**
+ * Streams UID MOVEs of bob's INBOX messages to Archive until the connection dies. `moved`
+ * gets subject -> target UID for each acknowledged MOVE (from COPYUID); `inFlight` the
+ * subject being moved when the connection died.
+ */
+async function moveStream(port: number, subjects: Map<number, string>, moved: Map<string, number>, skip: Set<string>, inFlight: string[], onReady: () => void): Promise<void> {
+  const c = await ImapRaw.open(port);
+  await c.login('bob@demo.test', 'builder');
+  await c.ok('SELECT INBOX');
+  onReady();
+  for (const [uid, subject] of subjects) {
+    if (moved.has(subject) || skip.has(subject)) continue;
+    inFlight.push(subject);
+    const r = await c.cmd(`UID MOVE ${uid} Archive`).catch(() => null);
+    if (!r || r.status === 'CLOSED') return;
+    assert.equal(r.status, 'OK', r.tagged);
+    const copyUid = responseCode([...r.untagged, r.tagged], 'COPYUID');
+    assert.ok(copyUid, `COPYUID for the MOVE of ${uid}: ${r.untagged.join(' | ')}`);
+    moved.set(subject, Number(copyUid.split(' ')[2]));
+    inFlight.pop();
+  }
+  c.end();
+}
+
 interface FlagOp { uid: number; flag: string; set: boolean }
 
 /**
@@ -81,10 +108,15 @@ async function storeStream(port: number, uids: number[], max: number, expected: 
   c.end();
 }
 
-test('SIGKILL of the imap process during APPENDs and STOREs loses nothing acknowledged; index/ rebuilds with the same UIDs', async () => {
+test('SIGKILL of the imap process during APPENDs, STOREs and MOVEs loses nothing acknowledged; index/ rebuilds with the same UIDs', async () => {
   const f = await startImap();
   try {
     for (let i = 0; i < SEEDED; i++) await f.deliver('alice', `Subject: seed-${i}\nMessage-ID: <seed-${i}@crash.test>\n\nseed ${i}\n`);
+    for (let i = 0; i < 150; i++) await f.deliver('bob', `Subject: move-${i}\n\nto be moved ${i}\n`);
+    const bobInbox = await readMailbox(f.port, 'bob');
+    const toMove = new Map([...bobInbox.uidBySubject].map(([subject, [uid]]) => [uid!, subject]));
+    const moved = new Map<string, number>();
+    const leftInBoth = new Set<string>(); // a MOVE cut between its copy and its expunge
     const first = await readMailbox(f.port);
     const seededUids = [...first.flagsByUid.keys()];
     assert.equal(seededUids.length, SEEDED);
@@ -95,14 +127,16 @@ test('SIGKILL of the imap process during APPENDs and STOREs loses nothing acknow
     for (let round = 0; round < ROUNDS; round++) {
       const port = f.port;
       const inFlight: FlagOp[] = [];
+      const movingAtKill: string[] = [];
       // Kill at a random moment once both streams are running (bounded: at most 2000 ops each).
       let ready = 0;
       let bothReady: () => void = () => undefined;
       const running = new Promise<void>((resolve) => { bothReady = resolve; });
-      const onReady = (): void => { if (++ready === 2) bothReady(); };
+      const onReady = (): void => { if (++ready === 3) bothReady(); };
       const streams = Promise.all([
         appendStream(port, round, 2000, acked, onReady),
         storeStream(port, seededUids, 2000, expected, inFlight, onReady),
+        moveStream(port, toMove, moved, leftInBoth, movingAtKill, onReady),
       ]);
       await Promise.race([running, streams]);
       await new Promise((r) => setTimeout(r, 100 + Math.random() * 600));
@@ -121,7 +155,27 @@ test('SIGKILL of the imap process during APPENDs and STOREs loses nothing acknow
         const [uid, flag] = key.split(' ');
         assert.equal(state.flagsByUid.get(Number(uid))?.has(flag!), set, `acknowledged STORE ${set ? '+' : '-'}${flag} on UID ${uid} holds (after kill ${round + 1})`);
       }
+
+      // MOVE: acknowledged ones are in Archive under their COPYUID and gone from INBOX; the
+      // one in flight may be in either or (copied, not yet expunged) both; none is lost.
+      const [inbox, archive] = [await readMailbox(f.port, 'bob'), await readMailbox(f.port, 'bob', 'Archive')];
+      for (const [subject, uid] of moved) {
+        assert.deepEqual(archive.uidBySubject.get(subject), [uid], `acknowledged MOVE of ${subject} is in Archive with UID ${uid} (after kill ${round + 1})`);
+        assert.ok(!inbox.uidBySubject.has(subject), `acknowledged MOVE of ${subject} left INBOX`);
+      }
+      for (const subject of toMove.values()) {
+        const copies = (inbox.uidBySubject.get(subject)?.length ?? 0) + (archive.uidBySubject.get(subject)?.length ?? 0);
+        if (movingAtKill.includes(subject)) {
+          assert.ok(copies === 1 || copies === 2, `${subject} (moving at the kill) exists (${copies})`);
+          // Where the cut MOVE left it is what later rounds must keep.
+          if (copies === 2) leftInBoth.add(subject);
+          else if (archive.uidBySubject.has(subject)) moved.set(subject, archive.uidBySubject.get(subject)![0]!);
+        } else {
+          assert.equal(copies, leftInBoth.has(subject) ? 2 : 1, `${subject} is in exactly one of INBOX and Archive`);
+        }
+      }
     }
+    assert.ok(moved.size > 0, 'some MOVEs were acknowledged before the kills');
     assert.ok(acked.size > 0, 'some APPENDs were acknowledged before the kills');
     assert.ok(expected.size > 0, 'some STOREs were acknowledged before the kills');
 
@@ -134,7 +188,7 @@ test('SIGKILL of the imap process during APPENDs and STOREs loses nothing acknow
     assert.equal(rebuilt.uidValidity, first.uidValidity);
     assert.deepEqual(Object.fromEntries(rebuilt.uidBySubject), Object.fromEntries(beforeRebuild.uidBySubject));
     for (const [uid, flags] of beforeRebuild.flagsByUid) assert.deepEqual([...(rebuilt.flagsByUid.get(uid) ?? [])].sort(), [...flags].sort(), `flags of UID ${uid} after the rebuild`);
-    console.log(`# ${acked.size} APPENDs and ${expected.size} flag states acknowledged over ${ROUNDS} kills (${killedInFlight} ops in flight at a kill)`);
+    console.log(`# ${acked.size} APPENDs, ${expected.size} flag states and ${moved.size} MOVEs acknowledged over ${ROUNDS} kills (${killedInFlight} STOREs in flight at a kill)`);
   } finally {
     await f.stop();
   }
