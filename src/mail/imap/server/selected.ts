@@ -5,7 +5,7 @@ import type { FolderIndex } from '../store/folder-index.ts';
 import type { FolderChange, IndexedMessage } from '../store/state.ts';
 import type { FormatOptions, ImapValue } from '../proto/format.ts';
 import { countResponse, fetchResponse, vanishedResponse } from '../proto/untagged.ts';
-import { formatSequenceSet, expandSequenceSet, sequenceContains, type SequenceSet } from '../proto/sequence-set.ts';
+import { formatSequenceSet, type SequenceSet } from '../proto/sequence-set.ts';
 import { flagsValue } from '../proto/envelope.ts';
 
 /** A message of the view: its sequence number, UID, and index entry (null once expunged). */
@@ -50,6 +50,22 @@ function indexOfUid(list: readonly number[], uid: number): number {
     else hi = mid - 1;
   }
   return -1;
+}
+
+/** The ranges of a set with `*` as `max`, ordered and merged: [[1, 4], [7, 9]]. */
+export function mergedRanges(set: Extract<SequenceSet, { kind: 'ranges' }>, max: number): Array<[number, number]> {
+  const ranges = set.ranges.map((r): [number, number] => {
+    const a = r.start === '*' ? max : r.start;
+    const b = r.end === '*' ? max : r.end;
+    return a <= b ? [a, b] : [b, a];
+  }).sort((x, y) => x[0] - y[0]);
+  const out: Array<[number, number]> = [];
+  for (const [a, b] of ranges) {
+    const last = out.at(-1);
+    if (last && a <= last[1] + 1) last[1] = Math.max(last[1], b);
+    else out.push([a, b]);
+  }
+  return out;
 }
 
 export class SelectedMailbox {
@@ -127,25 +143,35 @@ export class SelectedMailbox {
     return indexOfUid(this.view, uid) + 1;
   }
 
-  /** Messages of a sequence set (or UID set when `uid`), in sequence order. */
+  /**
+   * Messages of a sequence set (or UID set when `uid`), in sequence order. Ranges are merged
+   * first, so a line full of small ranges costs O(ranges log ranges + messages), not their product.
+   */
   resolve(set: SequenceSet, uid: boolean): ViewMessage[] {
     const list = this.ix.messages();
     const at = (i: number): ViewMessage => ({ seq: i + 1, uid: this.view[i]!, m: findByUid(list, this.view[i]!) });
-    if (!uid) {
-      const savedSeqs = (this.saved ?? []).map((u) => this.seqOf(u)).filter((s) => s > 0);
-      return expandSequenceSet(set, this.view.length, savedSeqs).map((s) => at(s - 1));
-    }
     const out: ViewMessage[] = [];
-    const max = this.maxUid;
-    const saved = this.saved ?? [];
     if (set.kind === 'saved') {
-      for (const u of [...new Set(saved)].sort((a, b) => a - b)) {
+      // "$" holds UIDs (RFC 5182); as sequence numbers they are those messages' positions.
+      for (const u of [...new Set(this.saved ?? [])].sort((a, b) => a - b)) {
         const i = indexOfUid(this.view, u);
         if (i >= 0) out.push(at(i));
       }
       return out;
     }
-    for (let i = 0; i < this.view.length; i++) if (sequenceContains(set, this.view[i]!, max)) out.push(at(i));
+    if (!uid) {
+      for (const [lo, hi] of mergedRanges(set, this.view.length)) {
+        for (let n = Math.max(lo, 1); n <= Math.min(hi, this.view.length); n++) out.push(at(n - 1));
+      }
+      return out;
+    }
+    const ranges = mergedRanges(set, this.maxUid);
+    let r = 0;
+    for (let i = 0; i < this.view.length && r < ranges.length; i++) {
+      const u = this.view[i]!;
+      while (r < ranges.length && ranges[r]![1] < u) r++;
+      if (r < ranges.length && ranges[r]![0] <= u) out.push(at(i));
+    }
     return out;
   }
 
