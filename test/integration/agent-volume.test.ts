@@ -66,6 +66,18 @@ test('volume on a loop device: fsck + mount, fence inside, busy umount names the
     holder.kill('SIGKILL');
     await new Promise((r) => holder.once('exit', r));
 
+    // A process that entered a new mount namespace while the volume was mounted keeps a
+    // copy of the mount: the stop must not report success while that copy is live.
+    const copy = spawn('unshare', ['-m', '--propagation', 'private', 'sleep', '300'], { stdio: 'ignore' });
+    holders.push(copy);
+    await new Promise((r) => setTimeout(r, 300));
+    const quick = { ...resource, timeouts: { ...resource.timeouts, stop: 2_000 } };
+    const copied = await volumeAgent(quick).stop({ ...ctx, resource: quick });
+    assert.equal(copied.rc, OCF.ERR_GENERIC);
+    assert.equal(copied.reason, `${mnt} is unmounted here, but the filesystem is still mounted in the mount namespace of pid ${copy.pid} (sleep)`);
+    copy.kill('SIGKILL');
+    await new Promise((r) => copy.once('exit', r));
+
     assert.deepEqual(await agent.stop(ctx), { rc: OCF.SUCCESS, reason: `released ${mnt} (token 11)` });
     assert.equal(await mountAt(mnt), null);
     assert.equal((await agent.monitor(ctx)).rc, OCF.NOT_RUNNING);

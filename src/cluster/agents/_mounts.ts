@@ -90,3 +90,33 @@ export async function processesUsing(dir: string, limit = 20): Promise<Array<{ p
   }
   return found;
 }
+
+/**
+ * Processes in OTHER mount namespaces that still have the filesystem `dev` (major:minor)
+ * mounted, one per namespace. A namespace created while the volume was mounted (ip netns
+ * exec, unshare, systemd PrivateTmp) keeps its own copy of the mount after ours is gone, and
+ * the filesystem stays live: mounting it on another node then would corrupt it.
+ */
+export async function otherNamespacesMounting(dev: string, limit = 10): Promise<Array<{ pid: number; command: string }>> {
+  const own = await readlink('/proc/self/ns/mnt').catch(() => '');
+  const seen = new Set<string>([own]);
+  const found: Array<{ pid: number; command: string }> = [];
+  let pids: string[];
+  try {
+    pids = (await readdir('/proc')).filter((n) => /^\d+$/.test(n));
+  } catch {
+    return found;
+  }
+  for (const pid of pids) {
+    if (found.length >= limit) break;
+    const ns = await readlink(`/proc/${pid}/ns/mnt`).catch(() => '');
+    if (!ns || seen.has(ns)) continue;
+    seen.add(ns);
+    const info = await readFile(`/proc/${pid}/mountinfo`, 'utf8').catch(() => '');
+    if (parseMountInfo(info).some((m) => m.dev === dev)) {
+      const command = (await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '?')).trim();
+      found.push({ pid: Number(pid), command });
+    }
+  }
+  return found;
+}

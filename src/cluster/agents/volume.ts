@@ -9,7 +9,7 @@ import { OCF, type AgentContext, type AgentOutcome, type ResourceAgent } from '.
 import { asType, failed, notRunning, outcome, readState, removeState, statePath, success, writeState, findInPath, sleep } from './_common.ts';
 import { runCommand, describeRun } from './run-command.ts';
 import { readFence, writeFence, FENCE_FILE } from './fence.ts';
-import { mountAt, deviceNumber, mountPointsOf, processesUsing } from './_mounts.ts';
+import { mountAt, deviceNumber, mountPointsOf, processesUsing, otherNamespacesMounting } from './_mounts.ts';
 import type { ResourceConfig } from '../model/config-schema.ts';
 
 /** What this node recorded when it activated the volume (node-local, in stateDir). */
@@ -20,6 +20,9 @@ interface VolumeState {
   readonly mounted: boolean;
   readonly at: string;
 }
+
+/** How long fsck's "device in use" (exit 8) is retried before the start fails. */
+export const FSCK_BUSY_RETRY_MS = 10_000;
 
 const params = (r: ResourceConfig) => asType(r, 'volume').params;
 
@@ -59,10 +62,13 @@ export function volumeAgent(resource: ResourceConfig): ResourceAgent {
     if (p.fsck) {
       const fsck = () => runCommand({ command: 'fsck', args: ['-p', ...(p.fsType ? ['-t', p.fsType] : []), device], signal: ctx.signal, log: ctx.log });
       let r = await fsck();
-      // 8 is an operational error, typically EBUSY: something (udev's blkid after the last
-      // umount, a backup tool) had the device open exclusively for a moment. Once more.
-      if (r.code === 8 && (await sleep(1_000, ctx.signal))) {
-        ctx.log(`fsck -p ${device} exited 8; retrying once`);
+      // 8 is an operational error, typically "is in use": something had the device open for
+      // a moment (udev's blkid after the last umount, or a process that entered a new mount
+      // namespace, such as `ip netns exec`, while it was mounted and holds a copy of the
+      // mount until it exits). Retried for up to FSCK_BUSY_RETRY_MS.
+      const until = Date.now() + FSCK_BUSY_RETRY_MS;
+      while (r.code === 8 && Date.now() < until && (await sleep(1_000, ctx.signal))) {
+        ctx.log(`fsck -p ${device} exited 8; retrying`);
         r = await fsck();
       }
       // fsck(8): 0 clean, 1 errors corrected, 2 corrected and a reboot is advised (only for
@@ -79,11 +85,30 @@ export function volumeAgent(resource: ResourceConfig): ResourceAgent {
   }
 
   async function unmount(ctx: AgentContext, mountPoint: string): Promise<AgentOutcome | null> {
+    const dev = (await mountAt(mountPoint))?.dev;
     const r = await runCommand({ command: 'umount', args: [mountPoint], signal: ctx.signal, log: ctx.log });
-    if (r.code === 0) return null;
-    const users = await processesUsing(mountPoint);
-    const who = users.length > 0 ? `; in use by ${users.map((u) => `pid ${u.pid} (${u.command})`).join(', ')}` : '';
-    return failed(`${describeRun(`umount ${mountPoint}`, r)}${who}`);
+    if (r.code !== 0) {
+      const users = await processesUsing(mountPoint);
+      const who = users.length > 0 ? `; in use by ${users.map((u) => `pid ${u.pid} (${u.command})`).join(', ')}` : '';
+      return failed(`${describeRun(`umount ${mountPoint}`, r)}${who}`);
+    }
+    return dev ? noCopiesLeft(ctx, dev, mountPoint) : null;
+  }
+
+  /**
+   * Gone from our namespace is not gone: waits (bounded) for copies of the mount in other
+   * mount namespaces to disappear, or says who holds one. Another node must not mount the
+   * filesystem while any copy is live.
+   */
+  async function noCopiesLeft(ctx: AgentContext, dev: string, mountPoint: string): Promise<AgentOutcome | null> {
+    const until = Date.now() + Math.min(10_000, Math.floor(resource.timeouts.stop / 2));
+    for (;;) {
+      const holders = await otherNamespacesMounting(dev);
+      if (holders.length === 0) return null;
+      if (Date.now() >= until || !(await sleep(250, ctx.signal))) {
+        return failed(`${mountPoint} is unmounted here, but the filesystem is still mounted in the mount namespace of ${holders.map((h) => `pid ${h.pid} (${h.command})`).join(', ')}`);
+      }
+    }
   }
 
   return {
@@ -142,6 +167,9 @@ export function volumeAgent(resource: ResourceConfig): ResourceAgent {
         const current = await mountAt(mountPoint);
         if (current && dev && current.dev === dev) {
           const why = await unmount(ctx, mountPoint);
+          if (why) return why;
+        } else if (dev) {
+          const why = await noCopiesLeft(ctx, dev, mountPoint);
           if (why) return why;
         }
       }
