@@ -131,7 +131,7 @@ export function run(cmd: string, args: string[], opts: { timeoutMs?: number; env
  * user, password; the rest are its own. TLS is verified against `certFile`.
  */
 export async function imaplib<T = Record<string, unknown>>(scenario: string, certFile: string, args: Array<string | number>): Promise<T> {
-  const r = await run('python3', [join(IMAP_FIXTURES, 'py', `${scenario}.py`), ...args.map(String)], { timeoutMs: 60_000, env: { TANDEM_TEST_CERT: certFile } });
+  const r = await run('python3', [join(IMAP_FIXTURES, 'py', `${scenario}.py`), ...args.map(String)], { timeoutMs: 60_000, env: { TANDEM_TEST_CERT: certFile, PYTHONDONTWRITEBYTECODE: '1' } });
   if (r.code !== 0) throw new Error(`imaplib scenario ${scenario} exited ${r.code}:\n${r.stderr}\n${r.stdout}`);
   try {
     return JSON.parse(r.stdout) as T;
