@@ -4,7 +4,8 @@
 // off loopback, and anonymous searching follows its setting.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { bind, ldapClient, ldapjs, runLdapTool, search, startLdap, unbind, valuesIn } from './ldap-harness.ts';
 
 /** Sends raw bytes, returns what came back before the server closed or 3 s passed. */
@@ -123,6 +124,65 @@ test('with ldap.allowAnonymous, searching without a bind works (disabled users s
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(valuesIn(r.stdout, 'mail').sort(), ['alfred@demo.test', 'alice@demo.test', 'bob@demo.test', 'sales@demo.test', 'team@demo.test']);
   } finally {
+    await f.stop();
+  }
+});
+
+/** ldapjs's message classes (not in @types/ldapjs), to build raw requests. */
+const messages = ldapjs as unknown as {
+  ExtendedRequest: new (o: { messageId: number; requestName: string }) => { toBer(): { buffer: Buffer } };
+  BindRequest: new (o: { messageId: number; name: string; credentials: string }) => { toBer(): { buffer: Buffer } };
+};
+
+/** Reads from a socket until `n` bytes arrived (or 10 s passed). */
+function readBytes(socket: Socket | TLSSocket, n: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    let got = Buffer.alloc(0);
+    const timer = setTimeout(() => { socket.off('data', on); reject(new Error(`only ${got.length} of ${n} bytes: ${got.toString('hex')}`)); }, 10_000);
+    const on = (c: Buffer) => {
+      got = Buffer.concat([got, c]);
+      if (got.length >= n) { clearTimeout(timer); socket.off('data', on); resolve(got); }
+    };
+    socket.on('data', on);
+  });
+}
+
+/** The resultCode of a simple LDAPResult-shaped response (BindResponse, ExtendedResponse). */
+function resultCode(reply: Buffer): number {
+  const at = reply.indexOf(Buffer.from([0x0a, 0x01]));
+  return at < 0 ? -1 : reply[at + 2]!;
+}
+
+test('requests sent in the same packet as StartTLS are dropped, not run inside TLS (command injection)', async () => {
+  const f = await startLdap({ auth: { allowPlaintextOnLoopback: false, maxFailuresPerUser: 1, maxFailuresPerIp: 50, failureWindowSeconds: 300 } });
+  const raw = connect({ port: f.port, host: '127.0.0.1' });
+  raw.on('error', () => undefined);
+  try {
+    await new Promise<void>((resolve) => raw.once('connect', () => resolve()));
+    const starttls = new messages.ExtendedRequest({ messageId: 1, requestName: '1.3.6.1.4.1.1466.20037' }).toBer().buffer;
+    // The injected request: a wrong password for bob, which would throttle him.
+    const injected = new messages.BindRequest({ messageId: 2, name: 'uid=bob,ou=people,dc=demo,dc=test', credentials: 'injected' }).toBer().buffer;
+    raw.write(Buffer.concat([starttls, injected]));
+    const first = await readBytes(raw, 12);
+    assert.equal(resultCode(first), 0, `StartTLS accepted: ${first.toString('hex')}`);
+    const secure = tlsConnect({ socket: raw, rejectUnauthorized: false });
+    await new Promise<void>((resolve, reject) => { secure.once('secureConnect', () => resolve()); secure.once('error', reject); });
+    const bind = new messages.BindRequest({ messageId: 3, name: 'uid=bob,ou=people,dc=demo,dc=test', credentials: 'builder' }).toBer().buffer;
+    secure.write(bind);
+    // Collect everything the server sends for a while: an injected bind would be
+    // answered too (as message 2) once its password check ends.
+    const received: Buffer[] = [];
+    secure.on('data', (c: Buffer) => received.push(c));
+    const deadline = Date.now() + 10_000;
+    while (Buffer.concat(received).length < 14 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 2000));
+    const reply = Buffer.concat(received);
+    assert.equal(reply.length, 14, `exactly one BindResponse over TLS, got ${reply.toString('hex')}`);
+    assert.equal(reply[4], 3, 'it answers message 3');
+    assert.equal(resultCode(reply), 0);
+    secure.destroy();
+  } finally {
+    raw.destroy();
     await f.stop();
   }
 });

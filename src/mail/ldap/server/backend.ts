@@ -149,7 +149,9 @@ export function createLdapProtocol(handlers: LdapHandlers, options: LdapProtocol
     if (state.secure) return finish(res, { code: ResultCode.operationsError, message: 'TLS is already active' });
     res.responseName = STARTTLS_OID;
     finish(res, { code: ResultCode.success, message: '' });
-    upgradeToTls(req.connection, options.tls, state, guardSize);
+    upgradeToTls(req.connection, options.tls, state, guardSize, (bytes) => {
+      handlers.problem(view(state), 'starttls-injection', `${bytes} cleartext bytes after the StartTLS request dropped`);
+    });
   });
 
   const guardSize = (parser: LdapjsParser, socket: Socket, state: ConnState) => {
@@ -189,9 +191,23 @@ export function createLdapProtocol(handlers: LdapHandlers, options: LdapProtocol
  * through the TLS socket, so the engine keeps working unchanged over TLS.
  */
 function upgradeToTls(socket: LdapjsSocket, context: SecureContext, state: ConnState,
-  guardSize: (parser: LdapjsParser, socket: Socket, state: ConnState) => void): void {
+  guardSize: (parser: LdapjsParser, socket: Socket, state: ConnState) => void, onInjection: (bytes: number) => void): void {
   const parser = socket.parser;
   socket.removeAllListeners('data');
+  // STARTTLS command injection (RFC 4513 section 3.1.1, CVE-2011-0411 class): requests
+  // that came in the same cleartext read as the StartTLS request must not run inside the
+  // TLS session. ldapjs would parse them right after this handler returns, so until the
+  // first TLS data arrives the parser drops what it is given.
+  const realWrite = parser.write.bind(parser);
+  let cleartextTail = true;
+  parser.buffer = null;
+  parser.write = (data: Buffer) => {
+    if (cleartextTail) {
+      onInjection(data.length);
+      return;
+    }
+    realWrite(data);
+  };
   // Reads now go through the TLS socket, so the idle timer must watch it instead.
   const idleMs = socket.timeout ?? 0;
   socket.setTimeout(0);
@@ -200,7 +216,11 @@ function upgradeToTls(socket: LdapjsSocket, context: SecureContext, state: ConnS
     secure.setTimeout(idleMs);
     secure.on('timeout', () => socket.destroy());
   }
-  secure.on('data', (chunk: Buffer) => { parser.write(chunk); guardSize(parser, socket, state); });
+  secure.on('data', (chunk: Buffer) => {
+    cleartextTail = false;
+    parser.write(chunk);
+    guardSize(parser, socket, state);
+  });
   secure.on('error', () => socket.destroy());
   socket.write = ((data: Buffer) => secure.write(data)) as typeof socket.write;
   socket.end = ((data?: Buffer) => { if (data) secure.end(data); else secure.end(); return socket; }) as typeof socket.end;
