@@ -2,7 +2,8 @@
 // MODSEQ, and the UIDs it knows that are gone. When the expunge history does not reach back
 // far enough (`complete: false`), every known UID that is absent now is reported, narrowed
 // by the client's sequence-match data (3.2.5.2) when it sent some.
-import { formatSequenceSet, sequenceContains, type SequenceSet } from '../proto/sequence-set.ts';
+import { formatSequenceSet, type SequenceSet } from '../proto/sequence-set.ts';
+import { mergedRanges } from './selected.ts';
 import type { QresyncParams } from '../proto/command-types.ts';
 import type { IndexedMessage } from '../store/state.ts';
 import type { SelectedMailbox } from './selected.ts';
@@ -11,6 +12,24 @@ export interface QresyncReport {
   /** Compressed UID set for `* VANISHED (EARLIER)`, or '' for none. */
   readonly vanished: string;
   readonly changed: readonly IndexedMessage[];
+}
+
+/** A membership test for a UID set: binary search over its merged ranges. */
+function inSet(set: SequenceSet, top: number): (uid: number) => boolean {
+  if (set.kind === 'saved') return () => false;
+  const ranges = mergedRanges(set, top);
+  return (uid) => {
+    let lo = 0;
+    let hi = ranges.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const [a, b] = ranges[mid]!;
+      if (uid < a) hi = mid - 1;
+      else if (uid > b) lo = mid + 1;
+      else return true;
+    }
+    return false;
+  };
 }
 
 /** UID ranges in 1..top that hold no message, as [start, end] pairs. */
@@ -26,18 +45,21 @@ function gaps(present: readonly number[], top: number): Array<[number, number]> 
   return out.filter(([a, b]) => a <= b);
 }
 
+/** The parts of `ranges` (ordered, disjoint) inside `set`: a two-pointer walk. */
 function intersect(ranges: Array<[number, number]>, set: SequenceSet, top: number): Array<[number, number]> {
   if (set.kind === 'saved') return [];
+  const other = mergedRanges(set, top);
   const out: Array<[number, number]> = [];
-  for (const r of set.ranges) {
-    let lo = r.start === '*' ? top : r.start;
-    let hi = r.end === '*' ? top : r.end;
-    if (lo > hi) [lo, hi] = [hi, lo];
-    for (const [a, b] of ranges) {
-      const s = Math.max(a, lo);
-      const e = Math.min(b, hi);
-      if (s <= e) out.push([s, e]);
-    }
+  let i = 0;
+  let j = 0;
+  while (i < ranges.length && j < other.length) {
+    const [a, b] = ranges[i]!;
+    const [c, d] = other[j]!;
+    const s = Math.max(a, c);
+    const e = Math.min(b, d);
+    if (s <= e) out.push([s, e]);
+    if (b < d) i++;
+    else j++;
   }
   return out;
 }
@@ -59,7 +81,7 @@ export function qresyncReport(mailbox: SelectedMailbox, q: QresyncParams): Qresy
   const since = Number(q.modseq);
   const msgs = ix.messages();
   const top = Math.max(ix.status().uidNext - 1, 0);
-  const known = (uid: number): boolean => q.knownUids === null || sequenceContains(q.knownUids, uid, top);
+  const known = q.knownUids === null ? () => true : inSet(q.knownUids, top);
   const changed = msgs.filter((m) => m.modseq > since && known(m.uid));
   const history = ix.vanishedSince(since);
   let vanished: string;
