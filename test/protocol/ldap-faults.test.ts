@@ -8,14 +8,14 @@ import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { bind, ldapClient, ldapjs, runLdapTool, search, startLdap, unbind, valuesIn } from './ldap-harness.ts';
 
-/** Sends raw bytes, returns what came back before the server closed or 3 s passed. */
+/** Sends raw bytes, returns what came back before the server closed or 1.5 s passed. */
 function rawExchange(port: number, bytes: Buffer): Promise<{ reply: Buffer; closed: boolean }> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     const socket = connect({ port, host: '127.0.0.1' }, () => socket.write(bytes));
     let closed = false;
     const done = () => { clearTimeout(timer); socket.destroy(); resolve({ reply: Buffer.concat(chunks), closed }); };
-    const timer = setTimeout(done, 3000);
+    const timer = setTimeout(done, 1500);
     socket.on('data', (c) => chunks.push(c));
     socket.on('error', () => undefined);
     socket.on('close', () => { closed = true; done(); });

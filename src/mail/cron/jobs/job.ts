@@ -17,5 +17,4 @@ export interface CronJob {
   run(job: JobContext): Promise<string>;
 }
 
-/** Every local user whose Maildir exists, for jobs that walk mailboxes. */
 export const DAY_MS = 24 * 3600 * 1000;
