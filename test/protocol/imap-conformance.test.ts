@@ -274,3 +274,27 @@ test('bad input, continued on a second connection: out-of-range numbers, an over
   await c.logout();
   await fresh.logout();
 });
+
+test('a mailbox deleted (or renamed away) and created again at once gets a greater UIDVALIDITY: a UID never names two messages (RFC 9051 2.3.1.1)', { todo: 'bug in /tmp/imap-bugs.md: BUG-3 re-created mailbox keeps UIDVALIDITY' }, async () => {
+  const c = await client({ login: 'carol' });
+  const append = async (box: string, subject: string): Promise<[number, number]> => {
+    const m = `Subject: ${subject}\r\n\r\n${subject}\r\n`;
+    const tag = c.nextTag();
+    c.send(`${tag} APPEND ${box} {${m.length}+}\r\n${m}\r\n`);
+    const r = await c.until(tag);
+    const code = /\[APPENDUID (\d+) (\d+)\]/.exec(r.tagged);
+    assert.ok(code, r.tagged);
+    return [Number(code[1]), Number(code[2])];
+  };
+  await c.ok('CREATE Recreated');
+  const [v1, uid1] = await append('Recreated', 'first life');
+  await c.ok('DELETE Recreated');
+  await c.ok('CREATE Recreated');
+  const [v2, uid2] = await append('Recreated', 'second life');
+  assert.ok(v2 > v1 || uid2 > uid1, `UIDVALIDITY ${v1} -> ${v2} with UID ${uid1} -> ${uid2}: the same UID for another message`);
+  await c.ok('RENAME Recreated Elsewhere');
+  await c.ok('CREATE Recreated');
+  const [v3, uid3] = await append('Recreated', 'third life');
+  assert.ok(v3 > v2 || uid3 > uid2, `after RENAME away: UIDVALIDITY ${v2} -> ${v3} with UID ${uid2} -> ${uid3}`);
+  await c.logout();
+});
