@@ -1,11 +1,14 @@
 // The CAPABILITY list for a session state (RFC 3501 6.1.1, RFC 9051 6.1.1, RFC 2595 3.1).
 // Pure data: which extensions the server announces is decided here, once.
 
-/** Extensions announced once authenticated (issue 3). Optional ones are passed in `extra`. */
+/**
+ * Extensions announced once authenticated (issue 3). Optional ones are passed in `extra`.
+ * No QUOTA=RES-MESSAGE: quotas are in octets only, there is no message-count limit to report.
+ */
 export const AUTHENTICATED_CAPABILITIES = [
   'IMAP4rev1', 'IMAP4rev2', 'LITERAL+', 'ENABLE', 'ID', 'IDLE', 'NAMESPACE', 'UNSELECT', 'UIDPLUS', 'MOVE',
   'CHILDREN', 'LIST-EXTENDED', 'LIST-STATUS', 'SPECIAL-USE', 'CREATE-SPECIAL-USE', 'ESEARCH', 'SEARCHRES',
-  'CONDSTORE', 'QRESYNC', 'QUOTA', 'QUOTA=RES-STORAGE', 'QUOTA=RES-MESSAGE', 'MULTIAPPEND', 'BINARY',
+  'CONDSTORE', 'QRESYNC', 'QUOTA', 'QUOTA=RES-STORAGE', 'MULTIAPPEND', 'BINARY',
   'UTF8=ACCEPT', 'STATUS=SIZE', 'SASL-IR',
 ] as const;
 
