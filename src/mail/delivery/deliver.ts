@@ -16,6 +16,7 @@ import { headerValues, prependHeaders, editHeaders } from './message/headers.ts'
 import { buildBounce } from './message/bounce.ts';
 import { REPLIES, isTemporary, type Reply } from '../smtp/proto/reply.ts';
 import { appendDeliveryRecord } from './record.ts';
+import { vacationReply } from './vacation.ts';
 
 export type DeliveryDeps = Pick<MailContext, 'layout' | 'settings' | 'directory' | 'log'> & {
   /** Called once remote copies are queued, so the queue runner can start at once. */
@@ -81,13 +82,17 @@ export async function deliverMessage(deps: DeliveryDeps, env: DeliveryEnvelope, 
 
   exp.groups.forEach((group, i) => {
     const copy = groupData[i]!;
-    for (const { user } of group.mailboxes) {
+    for (const { user, origins } of group.mailboxes) {
       const key = copyKey(i, 'mailbox', user.address);
       if (deliveredTo.has(user.address)) {
         results.set(key, REPLIES.alreadyDelivered(user.address));
         continue;
       }
-      stores.push(() => storeCopy(deps, user, group.sender, copy).then((r) => { results.set(key, r); }));
+      stores.push(() => storeCopy(deps, user, group.sender, copy).then((r) => {
+        results.set(key, r);
+        // Out-of-office answers go to direct mail only (list copies: group.list is set).
+        if (r === null && group.list === null) void vacationReply(deps, user, origins, group.sender, copy);
+      }));
     }
     if (group.remotes.length === 0) return;
     const byAddress = new Map(env.recipients.map((r) => [r.address, r]));

@@ -25,9 +25,19 @@ export interface MailingList {
   address: string; description: string; posting: PostingPolicy; replyTo: ReplyToPolicy; members: ListMember[];
 }
 
+/** A user's forwarding and vacation settings (webmail, table user_mail_settings). */
+export interface MailSettings {
+  forwardTo: string[];
+  keepCopy: boolean;
+  vacation: { enabled: boolean; subject: string; body: string };
+}
+
+export const DEFAULT_MAIL_SETTINGS: MailSettings = { forwardTo: [], keepCopy: true, vacation: { enabled: false, subject: '', body: '' } };
+
 /** What an address means to this server. */
 export type Recipient =
-  | { kind: 'user'; address: string; user: User }
+  /** `forward`: the user forwards its mail there (and keeps a copy when keepCopy). */
+  | { kind: 'user'; address: string; user: User; forward?: { targets: string[]; keepCopy: boolean } }
   | { kind: 'alias'; address: string; alias: Alias }
   | { kind: 'list'; address: string; list: MailingList }
   | { kind: 'catchall'; address: string; target: string }
@@ -383,6 +393,18 @@ export class Directory {
    * What one address means here. Sub-addresses ("user+tag@") fall back to the base
    * address when the full one is unknown; catch-alls apply last.
    */
+  /** Forwarding and vacation settings of a user (defaults when never set). */
+  mailSettings(address: string): MailSettings {
+    const r = this.sql('SELECT forward_to, keep_copy, vacation_enabled, vacation_subject, vacation_body FROM user_mail_settings WHERE address = ?').get(address.toLowerCase()) as
+      { forward_to: string; keep_copy: number; vacation_enabled: number; vacation_subject: string; vacation_body: string } | undefined;
+    if (!r) return DEFAULT_MAIL_SETTINGS;
+    return {
+      forwardTo: r.forward_to === '' ? [] : r.forward_to.split(','),
+      keepCopy: r.keep_copy === 1,
+      vacation: { enabled: r.vacation_enabled === 1, subject: r.vacation_subject, body: r.vacation_body },
+    };
+  }
+
   resolve(addressText: string): Recipient | null {
     const parsed = parseAddress(addressText.trim());
     if (!parsed) return null;
@@ -394,7 +416,10 @@ export class Directory {
     if (plus > 0) candidates.push(`${parsed.local.slice(0, plus)}@${parsed.domain}`);
     for (const candidate of candidates) {
       const user = this.getUser(candidate);
-      if (user) return { kind: 'user', address: candidate, user };
+      if (user) {
+        const { forwardTo, keepCopy } = this.mailSettings(user.address);
+        return forwardTo.length > 0 ? { kind: 'user', address: candidate, user, forward: { targets: forwardTo, keepCopy } } : { kind: 'user', address: candidate, user };
+      }
       const alias = this.getAlias(candidate);
       if (alias) return { kind: 'alias', address: candidate, alias };
       const list = this.getList(candidate);

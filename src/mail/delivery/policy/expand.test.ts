@@ -18,6 +18,9 @@ const add = (r: Recipient) => { DIRECTORY[r.address] = r; };
 add({ kind: 'user', address: 'alice@d.test', user: user('alice@d.test') });
 add({ kind: 'user', address: 'bob@d.test', user: user('bob@d.test') });
 add({ kind: 'user', address: 'carol@d.test', user: user('carol@d.test', false) });
+add({ kind: 'user', address: 'fwd-keep@d.test', user: user('fwd-keep@d.test'), forward: { targets: ['x@remote.test', 'bob@d.test'], keepCopy: true } });
+add({ kind: 'user', address: 'fwd-only@d.test', user: user('fwd-only@d.test'), forward: { targets: ['x@remote.test'], keepCopy: false } });
+add({ kind: 'user', address: 'fwd-self@d.test', user: user('fwd-self@d.test'), forward: { targets: ['fwd-self@d.test'], keepCopy: false } });
 add({ kind: 'user', address: 'osaka@d.test', user: { ...user('osaka@d.test'), home: 'osaka' } });
 add({ kind: 'alias', address: 'both@d.test', alias: { address: 'both@d.test', targets: ['alice@d.test', 'osaka@d.test'] } });
 add({ kind: 'alias', address: 'info@d.test', alias: { address: 'info@d.test', targets: ['alice@d.test', 'bob@d.test'] } });
@@ -51,6 +54,9 @@ interface Case { name: string; rcpt: string[]; sender?: string; mailboxes?: stri
 
 const CASES: Case[] = [
   { name: 'a user is one mailbox', rcpt: ['alice@d.test'], mailboxes: [['alice@d.test']] },
+  { name: 'a forwarding user keeping a copy gets it, and the forward targets get theirs', rcpt: ['fwd-keep@d.test'], mailboxes: [['bob@d.test', 'fwd-keep@d.test']], remotes: [['x@remote.test']] },
+  { name: 'a forwarding user without a copy gets nothing itself', rcpt: ['fwd-only@d.test'], remotes: [['x@remote.test']] },
+  { name: 'a user forwarding only to itself is a loop (5.4.6)', rcpt: ['fwd-self@d.test'], fail: { 'fwd-self@d.test': '554 5.4.6' } },
   { name: 'a user homed on another member system is queued for it (S7)', rcpt: ['osaka@d.test'], remotes: [['osaka@d.test']] },
   { name: 'an alias reaching a local and a member-homed user splits them', rcpt: ['both@d.test'], mailboxes: [['alice@d.test']], remotes: [['osaka@d.test']] },
   { name: 'an alias fans out to its targets', rcpt: ['info@d.test'], mailboxes: [['alice@d.test', 'bob@d.test']] },

@@ -122,6 +122,12 @@ export function expandRecipients(recipients: readonly string[], opts: ExpandOpti
           else group.remotes.find((x) => x.address === r.user.address)!.origins.push(origin);
           return 1;
         }
+        // Forwarding (webmail settings) works like a one-user alias, with or without the
+        // user's own copy; a forward back to the user is a loop and is skipped.
+        if (r.forward) {
+          const reached = fanOut(r.forward.targets, group);
+          if (!r.forward.keepCopy) return reached;
+        }
         const existing = group.mailboxes.find((m) => m.user.address === r.user.address);
         if (existing) { if (!existing.origins.includes(origin)) existing.origins.push(origin); }
         else group.mailboxes.push({ user: r.user, origins: [origin] });

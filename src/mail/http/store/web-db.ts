@@ -8,13 +8,9 @@ import { TandemError } from '../../../lib/errors.ts';
 
 export interface AdminToken { id: string; name: string; createdAt: number; lastUsedAt: number | null }
 export interface WebSession { address: string; csrf: string; createdAt: number; expiresAt: number }
-export interface MailSettings {
-  forwardTo: string[];
-  keepCopy: boolean;
-  vacation: { enabled: boolean; subject: string; body: string };
-}
-
-export const DEFAULT_MAIL_SETTINGS: MailSettings = { forwardTo: [], keepCopy: true, vacation: { enabled: false, subject: '', body: '' } };
+// Delivery reads these settings through the Directory (forwarding, vacation replies).
+import { DEFAULT_MAIL_SETTINGS, type MailSettings } from '../../directory/directory.ts';
+export { DEFAULT_MAIL_SETTINGS, type MailSettings };
 
 /** API tokens look like `tdm_<id>_<secret>`: the id finds the row, the secret is checked by hash. */
 const TOKEN_RE = /^tdm_([a-f0-9]{16})_([A-Za-z0-9_-]{43})$/;
