@@ -11,11 +11,12 @@ import { EtcdArbiter, etcdLeaseSeconds } from './etcd.ts';
 import { isLeaseValid } from './lease.ts';
 import { startEtcd, type EtcdServer } from '../../../test/helpers/etcd.ts';
 
-const timing = { ttlMs: 900, marginMs: 100 };
+// 2 s etcd leases (etcd's default minimum); 1.8 s of validity leaves a loaded machine room.
+const timing = { ttlMs: 1_900, marginMs: 100 };
 let etcd: EtcdServer;
 let clusters = 0;
 
-before(async () => { etcd = await startEtcd({ electionTimeoutMs: 500 }); });
+before(async () => { etcd = await startEtcd(); });
 after(async () => { await etcd.stop(); });
 
 async function withArbiter(opts: { endpoints?: string[]; callTimeoutMs?: number }, body: (a: EtcdArbiter, cluster: string) => Promise<void>): Promise<void> {
@@ -41,6 +42,7 @@ async function deadEndpoint(): Promise<string> {
 
 test('etcd lease length is ttl + margin rounded up to whole seconds', () => {
   assert.equal(etcdLeaseSeconds({ ttlMs: 900, marginMs: 100 }), 1);
+  assert.equal(etcdLeaseSeconds({ ttlMs: 1_900, marginMs: 100 }), 2);
   assert.equal(etcdLeaseSeconds({ ttlMs: 3_000, marginMs: 500 }), 4);
   assert.equal(etcdLeaseSeconds({ ttlMs: 2_000, marginMs: 1 }), 3);
 });

@@ -3,13 +3,13 @@
 // the holder decides on its own, from the START of its last successful renewal, when to stop
 // believing: never from the etcd3 library's lease-lost events, which come after twice the TTL.
 // Keys, timing and failure cases are in docs/arbiter.md.
-import { Etcd3, type ICompare, type IKeyValue, type IOptions, type IRequestOp } from 'etcd3';
+import { Etcd3, type ICallable, type ICompare, type IDuplexStream, type IKeyValue, type IOptions, type IRequestOp } from 'etcd3';
 import {
   checkTiming, isLeaseValid, leaseValidUntil, monotonicClock,
   type AcquireResult, type Arbiter, type Clock, type HolderInfo, type Lease, type LeaseTiming, type RenewResult,
 } from './lease.ts';
 import { checkName } from './_disk-files.ts';
-import { ENDPOINT_REST_MS, EndpointRest, isDeadline, isRefusal } from './etcd-endpoints.ts';
+import { EndpointRest, isDeadline, isRefusal } from './etcd-endpoints.ts';
 import { TandemError } from '../../lib/errors.ts';
 
 export interface EtcdArbiterOptions extends LeaseTiming {
@@ -47,6 +47,11 @@ interface Sighting {
   readonly since: number;
 }
 
+/** The generated gRPC client of etcd's Lease service, as far as the keep-alive goes. */
+interface KeepAliveClient {
+  leaseKeepAlive(metadata: unknown, options: { deadline: Date }): IDuplexStream<{ ID: string }, { TTL: string }>;
+}
+
 const encode = (v: unknown): Buffer => Buffer.from(JSON.stringify(v));
 const decodeHolder = (kv: IKeyValue): string => (JSON.parse(kv.value.toString('utf8')) as OwnerValue).holder;
 
@@ -73,7 +78,7 @@ export class EtcdArbiter implements Arbiter {
     this.prefix = `/tandem/${checkName('cluster', opts.cluster)}/`;
     this.callTimeoutMs = opts.callTimeoutMs ?? this.timing.ttlMs;
     this.endpointCount = opts.endpoints.length;
-    const rest = new EndpointRest(opts.endpoints, ENDPOINT_REST_MS);
+    const rest = new EndpointRest(opts.endpoints);
     this.client = new Etcd3({
       hosts: [...opts.endpoints],
       dialTimeout: this.callTimeoutMs,
@@ -296,19 +301,28 @@ export class EtcdArbiter implements Arbiter {
     }
   }
 
+  /**
+   * The keep-alive stream is opened inside the pool's per-endpoint policy and the policy waits
+   * for the answer, so an endpoint that lets it run into the deadline is skipped next time,
+   * like for unary calls. (The library's leaseKeepAlive() returns the stream at once, and a
+   * stream that fails later is often not reported to the policy.)
+   */
   private async keepAliveAttempt(leaseId: string, deadline: Date): Promise<boolean> {
-    const stream = await this.client.leaseClient.leaseKeepAlive({ deadline });
-    try {
-      const res = await new Promise<{ TTL: string }>((resolve, reject) => {
-        stream.on('data', resolve);
-        stream.on('error', reject);
-        stream.on('end', () => reject(new Error('etcd keep-alive stream ended without an answer')));
-        stream.write({ ID: leaseId });
-      });
-      return Number(res.TTL) > 0;
-    } finally {
-      stream.cancel();
-    }
+    const pool = (this.client as unknown as { pool: ICallable<unknown> }).pool;
+    return pool.withConnection('Lease', async ({ client, metadata }) => {
+      const stream = (client as unknown as KeepAliveClient).leaseKeepAlive(metadata, { deadline });
+      try {
+        const res = await new Promise<{ TTL: string }>((resolve, reject) => {
+          stream.on('data', resolve);
+          stream.on('error', reject);
+          stream.on('end', () => reject(new Error('etcd keep-alive stream ended without an answer')));
+          stream.write({ ID: leaseId });
+        });
+        return Number(res.TTL) > 0;
+      } finally {
+        stream.cancel();
+      }
+    });
   }
 
   /** Best effort, bounded, in the background: a lease we will not use should not block the group. */
