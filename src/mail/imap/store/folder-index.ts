@@ -7,7 +7,8 @@ import { ensureMaildir, listMaildir, deliverToMaildir, parseMaildirName } from '
 import { addUsage } from '../../storage/quota.ts';
 import { renameForFlags, unlinkMessages } from './files.ts';
 import { withLockFile } from './lock.ts';
-import { readUidList, writeUidList, assignUids, newUidValidity, LOCK_FILE, type UidList } from './uidlist.ts';
+import { readUidList, writeUidList, assignUids, LOCK_FILE, type UidList } from './uidlist.ts';
+import { allocateUidValidity } from './uidvalidity.ts';
 import { readKeywords, ensureKeywords, keywordIndex } from './keywords.ts';
 import { readCache, CacheWriter } from './cache.ts';
 import { FolderState, type FolderChange, type IndexedMessage, type ScannedMessage } from './state.ts';
@@ -49,7 +50,7 @@ export class FolderIndex extends EventEmitter {
     list ??= await withLockFile(join(dir, LOCK_FILE), async () => {
       const again = await readUidList(dir);
       if (again) return again;
-      const fresh: UidList = { uidValidity: newUidValidity(cached?.state.uidValidity ?? 0), uidNext: 1, uids: new Map() };
+      const fresh: UidList = { uidValidity: await allocateUidValidity(userRoot, cached?.state.uidValidity ?? 0), uidNext: 1, uids: new Map() };
       await writeUidList(dir, fresh);
       return fresh;
     });
