@@ -18,8 +18,10 @@ for (const [name, make] of BACKENDS) {
     let undo = async (): Promise<void> => undefined;
     try {
       await waitFor('a to hold the lease', () => holdsNow(events, 'a'), 15_000);
-      await sleep(be.timing.ttlMs); // a few renewals
-      const epoch = events.find((e) => e.node === 'a' && e.type === 'granted')!.epoch!;
+      const latestGrant = (): NodeEvent => events.filter((e) => e.node === 'a' && e.type === 'granted').at(-1)!;
+      // Cut while a holds and renews (a loaded machine may have cost it an earlier grant).
+      await waitFor('a to renew', () => holdsNow(events, 'a') && events.some((e) => e.node === 'a' && e.type === 'renewed' && e.epoch === latestGrant().epoch), 15_000);
+      const epoch = latestGrant().epoch!;
       undo = await be.cutOff(epoch);
       const cutAt = Date.now();
       await waitFor('a to stop believing', () => events.some((e) => e.node === 'a' && e.type === 'sample' && e.wall > cutAt && !e.holds), 10 * be.timing.ttlMs);
@@ -27,7 +29,6 @@ for (const [name, make] of BACKENDS) {
       // Its last successful renewal began at most one tick before the cut; nothing after it.
       const renewedAt = lastRenewalStart(events, 'a', epoch, be.timing);
       const validUntil = renewedAt + be.timing.ttlMs - be.timing.marginMs;
-      assert.ok(events.some((e) => e.node === 'a' && e.type === 'renewed' && e.wall <= cutAt + 50), 'a renewed before the cut');
       assert.ok(!events.some((e) => e.node === 'a' && e.type === 'renewed' && e.wall > cutAt + be.timing.ttlMs), 'a renewed through the cut');
       // The rule, as sampled and as acted: believing ends at renewedAt + ttl - margin (1 ms of
       // wall/monotonic conversion), so before renewedAt + ttl, when others start to count.
