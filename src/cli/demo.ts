@@ -49,6 +49,8 @@ function demoBanner(ready: Array<{ service: string; listening: string[] }>, logD
     'Try it from another terminal:',
     `  swaks --server 127.0.0.100:${DEMO.ports.smtp} --from bob@demo.test --to alice@demo.test`,
     `  curl -s pop3://127.0.0.100:${DEMO.ports.pop3}/ --user alice@demo.test:wonderland`,
+    `  curl -s imap://127.0.0.100:${DEMO.ports.imap}/INBOX -X 'FETCH 1:* (FLAGS)' --user alice@demo.test:wonderland`,
+    `  webmail and admin console: http://127.0.0.100:${DEMO.ports.http}/  (alice is an admin)`,
     `  npx tandem mail user list --data ${dataDir}`,
     '',
     `Logs: ${logDir}    Data: ${dataDir}`,

@@ -40,6 +40,8 @@ export async function ensureDemoVolume(root: string): Promise<{ layout: VolumeLa
         },
         // Demo only: lets desktop clients and curl log in without TLS on 127.0.0.100.
         auth: { allowPlaintextOnLoopback: true },
+        // The demo's services log to var/demo/logs (relative to cfg/): the admin console's mail log reads them.
+        http: { logDir: '../../logs' },
       },
     });
   }
@@ -50,6 +52,8 @@ export async function ensureDemoVolume(root: string): Promise<{ layout: VolumeLa
       if (!directory.getUser(u.address)) await directory.addUser(u);
     }
     if (!directory.getAlias(`postmaster@${DEMO.domain}`)) directory.addAlias(`postmaster@${DEMO.domain}`, ['alice@demo.test']);
+    // alice may use the admin console (tandem mail admin grant).
+    directory.database.prepare('INSERT OR IGNORE INTO web_admins (address, created_at) VALUES (?, ?)').run('alice@demo.test', Date.now());
   } finally {
     directory.close();
   }

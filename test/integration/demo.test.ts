@@ -44,6 +44,10 @@ test('the demo serves the demo users on 127.0.0.100 and keeps their mail across 
   try {
     const first = await runDemo(dir);
     assert.match(first.output(), /alice@demo\.test\s+password wonderland/);
+    // The seven services of DESIGN 3.4 (and account replication) are all up.
+    for (const service of ['smtp', 'pop3', 'imap', 'http', 'ldap', 'password', 'cron', 'replication']) {
+      assert.match(first.output(), new RegExp(`^  ${service}\\s`, 'm'), `${service} is running`);
+    }
     const transport = nodemailer.createTransport({ host: DEMO.address, port: DEMO.ports.smtp, secure: false, ignoreTLS: true });
     const info = await transport.sendMail({ from: 'bob@demo.test', to: 'alice@demo.test', subject: 'kept across restarts', text: 'hello' });
     assert.deepEqual(info.accepted, ['alice@demo.test']);
