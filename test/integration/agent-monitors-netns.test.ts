@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLab, netnsSkipReason } from '../helpers/netns.ts';
 import { runInLab } from '../helpers/netns-agent.ts';
+import { runCommand } from '../../src/cluster/agents/run-command.ts';
 import type { NodeMonitorConfig } from '../../src/cluster/model/config-schema.ts';
 
 const skip = netnsSkipReason();
@@ -35,4 +36,6 @@ test('link and ping probes follow the cable of a lab node', { skip: skip ?? fals
   } finally {
     await lab.destroy();
   }
+  const left = await runCommand({ command: 'ip', args: ['netns', 'list'] });
+  assert.doesNotMatch(left.stdout, new RegExp(lab.id), 'destroy() removes every namespace of the lab');
 });
