@@ -186,3 +186,35 @@ test('requests sent in the same packet as StartTLS are dropped, not run inside T
     await f.stop();
   }
 });
+
+test('connections beyond limits.connectionsPerIp are closed at once; a freed slot serves again', async () => {
+  const f = await startLdap({ limits: { connectionsPerIp: 2 } });
+  const open = async () => {
+    const s = connect({ port: f.port, host: '127.0.0.1' });
+    s.on('error', () => undefined);
+    await new Promise<void>((resolve) => s.once('connect', () => resolve()));
+    return s;
+  };
+  const sockets: Socket[] = [];
+  try {
+    sockets.push(await open(), await open());
+    const third = await open();
+    sockets.push(third);
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('third connection was not closed')), 10_000);
+      third.once('close', () => { clearTimeout(t); resolve(); });
+    });
+    sockets[0]!.destroy();
+    // The server notices the close a moment later; then the slot serves again.
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const r = await runLdapTool('ldapsearch', ['-x', '-LLL', '-H', `ldap://127.0.0.1:${f.port}`, '-D', 'bob@demo.test', '-w', 'builder', '-b', 'dc=demo,dc=test', '(uid=alice)', 'mail']);
+      if (r.code === 0) break;
+      if (Date.now() > deadline) assert.fail(`no slot freed: ${r.stderr}`);
+      await new Promise((res) => setTimeout(res, 200));
+    }
+  } finally {
+    for (const s of sockets) s.destroy();
+    await f.stop();
+  }
+});
