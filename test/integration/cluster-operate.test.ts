@@ -89,9 +89,24 @@ test('cluster operations: move, failover, cluster stop, svc supervision, monitor
     assert.equal(takeover?.event, 'FAILOVER');
     assert.ok((await h.status('sv2')).groups[0]!.failures.length >= 3);
 
+    // tandem log --follow's long poll: it returns as soon as a new event exists.
+    const { lastSeq } = await h.api<{ lastSeq: number }>('sv2', 'GET', '/api/events?limit=1');
+    type Page = { events: Array<{ kind: string; message: string }>; lastSeq: number };
+    const waiting = (async (): Promise<Page> => {
+      // As `tandem log --follow` does: other events may end a poll first; poll again past them.
+      let after = lastSeq;
+      for (let i = 0; i < 20; i++) {
+        const page = await h.api<Page>('sv2', 'GET', `/api/events?after=${after}&wait=20000&kind=broadcast`);
+        if (page.events.length > 0) return page;
+        after = page.lastSeq;
+      }
+      return { events: [], lastSeq: after };
+    })();
+
     // broadcast reaches both logs.
     const bc = await h.api<{ message: string }>('sv1', 'POST', '/api/broadcast', { text: 'maintenance at noon' });
     assert.match(bc.message, /broadcast to sv1, sv2/);
+    assert.deepEqual((await waiting).events.map((e) => e.message), ['maintenance at noon']);
     await eventually('broadcast in both logs', () => ['sv1', 'sv2'].every((n) => h.events(n).some((e) => e.kind === 'broadcast' && e.message === 'maintenance at noon')), 5_000);
 
     // A suspended monitor: its resource may break without a restart or a failover (S16).

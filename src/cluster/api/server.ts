@@ -53,6 +53,7 @@ export async function startApi(d: NodeDaemon): Promise<FastifyInstance[]> {
 export function buildApp(d: NodeDaemon): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT });
   const nonces = new NonceCache();
+  const refusals = { lastAt: 0, suppressed: 0 };
   const localSources = new Set(d.config.nodes.find((n) => n.name === d.self)?.addresses ?? []);
   const peerDiffs = new Map<string, { hash: string; differences: unknown }>();
 
@@ -69,7 +70,14 @@ export function buildApp(d: NodeDaemon): FastifyInstance {
     const local = localSources.has(req.ip.replace(/^::ffff:/, '')) || req.ip.startsWith('127.') || req.ip === '::1';
     const verdict = verifyRequest(d.keys, nonces, req.method, req.url, req.headers, req.rawBody ?? '', Date.now(), local);
     if (!verdict.ok) {
-      d.emit({ kind: 'api.refused', level: 'warning', message: `refused ${req.method} ${req.url.split('?')[0]} from ${req.ip}: ${verdict.reason}` });
+      // At most one event a second, so a flood of bad requests cannot wash out the log.
+      const now = Date.now();
+      if (now - refusals.lastAt >= 1_000) {
+        const more = refusals.suppressed > 0 ? ` (and ${refusals.suppressed} more refused since the last report)` : '';
+        d.emit({ kind: 'api.refused', level: 'warning', message: `refused ${req.method} ${req.url.split('?')[0]} from ${req.ip}: ${verdict.reason}${more}` });
+        refusals.lastAt = now;
+        refusals.suppressed = 0;
+      } else refusals.suppressed++;
       return reply.code(401).send({ error: `not authenticated: ${verdict.reason}` });
     }
   });
