@@ -1,7 +1,9 @@
 // The volume agent with a real block device: an ext4 image on a loop device, fsck, mount,
 // the fencing file inside the mounted filesystem, a busy umount that names the process,
 // and a read-only remount seen by the monitor. Needs root and a working losetup; skipped
-// with the reason otherwise.
+// with the reason otherwise. The scenario runs in a private mount namespace of its own
+// (the file re-runs itself under `unshare -m`), so processes that other tests start in new
+// namespaces meanwhile (ip netns exec) never get a copy of its mount.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -12,6 +14,8 @@ import { OCF } from '../../src/cluster/agents/agent.ts';
 import { FENCE_FILE } from '../../src/cluster/agents/fence.ts';
 import { mountAt } from '../../src/cluster/agents/_mounts.ts';
 import { makeContext, parseResource, tempDir } from '../../src/cluster/agents/_test-context.ts';
+import { runCommand } from '../../src/cluster/agents/run-command.ts';
+import { fileURLToPath } from 'node:url';
 
 function sh(cmd: string, args: string[]): { ok: boolean; out: string } {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 60_000 });
@@ -20,13 +24,28 @@ function sh(cmd: string, args: string[]): { ok: boolean; out: string } {
 
 function skipReason(): string | false {
   if (typeof process.getuid === 'function' && process.getuid() !== 0) return 'loop devices need root';
-  for (const p of ['losetup', 'mkfs.ext4', 'mount', 'umount', 'fsck']) {
+  for (const p of ['losetup', 'mkfs.ext4', 'mount', 'umount', 'fsck', 'unshare']) {
     if (!sh('sh', ['-c', `command -v ${p}`]).ok) return `${p} is not installed`;
   }
+  const ns = sh('unshare', ['-m', '--propagation', 'private', 'true']);
+  if (!ns.ok) return `cannot make a private mount namespace: ${ns.out}`;
   return false;
 }
 
-test('volume on a loop device: fsck + mount, fence inside, busy umount names the holder, read-only is a failure', { skip: skipReason(), timeout: 180_000 }, async (t) => {
+const INSIDE = process.env.TANDEM_TEST_PRIVATE_MOUNTS === '1';
+
+test('volume on a loop device (run in a private mount namespace)', { skip: INSIDE || skipReason(), timeout: 180_000 }, async () => {
+  const r = await runCommand({
+    command: 'unshare', args: ['-m', '--propagation', 'private', process.execPath, '--import', 'tsx', '--test', fileURLToPath(import.meta.url)],
+    // Without NODE_TEST_CONTEXT the inner run reports in TAP, not to this runner.
+    cleanEnv: true, env: { ...Object.fromEntries(Object.entries(process.env).filter(([k, v]) => k !== 'NODE_TEST_CONTEXT' && v !== undefined)) as Record<string, string>, TANDEM_TEST_PRIVATE_MOUNTS: '1' },
+    cwd: fileURLToPath(new URL('../..', import.meta.url)), timeoutMs: 170_000,
+  });
+  assert.equal(r.code, 0, r.output.join('\n'));
+  assert.match(r.stdout, /^# pass 1$/m, r.stdout);
+});
+
+test('volume on a loop device: fsck + mount, fence inside, busy umount names the holder, read-only is a failure', { skip: INSIDE ? false : 'runs inside the private mount namespace (previous test)', timeout: 170_000 }, async (t) => {
   const tmp = await tempDir('tandem-volume-');
   const image = join(tmp.dir, 'disk.img');
   const mnt = join(tmp.dir, 'mnt');
