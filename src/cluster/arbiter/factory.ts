@@ -1,15 +1,13 @@
 // The arbiter a node daemon uses, from the cluster config: the embedded disk arbiter, or
 // etcd (loaded lazily so the disk case never pulls in the etcd client).
-import type { ClusterConfig } from '../model/config-schema.ts';
+import { defaultLeaseMargin, type ClusterConfig } from '../model/config-schema.ts';
 import { DiskArbiter } from './disk.ts';
 import type { Arbiter, Clock } from './lease.ts';
 
-/** The holder's safety margin: config `arbiter.margin` when set, else ttl / 6 (at least 100 ms, below ttl / 2). */
+/** The holder's safety margin: config `arbiter.margin` (filled in by the schema, default ttl / 6). */
 export function leaseMargin(config: ClusterConfig): number {
-  const arbiter = config.arbiter as ClusterConfig['arbiter'] & { margin?: number };
-  if (typeof arbiter.margin === 'number' && arbiter.margin > 0) return arbiter.margin;
-  const ttl = arbiter.leaseTtl;
-  return Math.min(Math.max(100, Math.round(ttl / 6)), Math.floor((ttl - 1) / 2));
+  const a = config.arbiter as ClusterConfig['arbiter'] & { margin?: number };
+  return typeof a.margin === 'number' && a.margin > 0 ? a.margin : defaultLeaseMargin(a.leaseTtl);
 }
 
 type ArbiterClass = { create?: (...args: unknown[]) => Promise<Arbiter>; connect?: (...args: unknown[]) => Promise<Arbiter> };
