@@ -28,7 +28,7 @@ export function registerServeCommand(mail: Command): void {
         services,
         dataDir: opts.data,
         logSink: (name) => (opts.logDir ? createWriteStream(join(opts.logDir, `${name}.log`), { flags: 'a' }) : process.stderr),
-        onReady: (r) => process.stdout.write(`${r.service} ready on ${r.listening.join(', ')} (pid ${r.pid})\n`),
+        onReady: (r) => process.stdout.write(`${r.service} ready ${r.listening.length ? `on ${r.listening.join(', ')}` : '(no listeners)'} (pid ${r.pid})\n`),
         onEvent: (text) => process.stderr.write(`tandem: ${text}\n`),
       });
       await supervisor.start().catch(async (err: Error) => {

@@ -37,7 +37,7 @@ export async function runService(name: string, dataDir: string): Promise<void> {
   const start = await load();
   const service = await start(ctx);
   process.stdout.write(formatReadyLine({ event: 'ready', service: name, pid: process.pid, listening: service.listening }));
-  ctx.log.info({ event: 'service.ready', listening: service.listening }, `${name} ready on ${service.listening.join(', ')}`);
+  ctx.log.info({ event: 'service.ready', listening: service.listening }, `${name} ready ${service.listening.length ? `on ${service.listening.join(', ')}` : '(no listeners)'}`);
 
   await new Promise<void>((resolve) => {
     let stopping = false;
