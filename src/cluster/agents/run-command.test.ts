@@ -108,3 +108,12 @@ test('a background child holding stdout open does not keep runCommand waiting', 
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('multi-byte characters split across output chunks arrive whole', async () => {
+  const lines: string[] = [];
+  // printf writes the two bytes of "é" in separate writes, with a pause between.
+  const r = await runCommand({ command: 'sh', args: ['-c', "printf 'caf\\303'; sleep 0.1; printf '\\251\\n'"], log: (l) => lines.push(l) });
+  assert.equal(r.code, 0);
+  assert.deepEqual(lines, ['café']);
+  assert.equal(r.stdout, 'café\n');
+});

@@ -3,6 +3,7 @@
 // (SIGTERM, then SIGKILL after a grace period, as keepalived does). Never throws for a
 // program that fails: the outcome (exit code, signal, timeout, spawn error) is a value.
 import { spawn } from 'node:child_process';
+import { StringDecoder } from 'node:string_decoder';
 
 /** Longest line passed to `log`; longer lines are cut so a runaway program cannot fill memory. */
 export const MAX_LINE = 4096;
@@ -62,9 +63,11 @@ export function describeRun(name: string, r: RunResult, timeoutMs?: number): str
 export function lineSplitter(onLine: (line: string) => void): { push(chunk: Buffer): void; end(): void } {
   let pending = '';
   let dropping = false;
+  // A UTF-8 character may be split across chunks: decode statefully.
+  const decoder = new StringDecoder('utf8');
   return {
     push(chunk) {
-      pending += chunk.toString('utf8');
+      pending += decoder.write(chunk);
       let nl: number;
       while ((nl = pending.indexOf('\n')) >= 0) {
         const line = pending.slice(0, nl).replace(/\r$/, '');
@@ -79,6 +82,7 @@ export function lineSplitter(onLine: (line: string) => void): { push(chunk: Buff
       }
     },
     end() {
+      pending += decoder.end();
       if (pending.length > 0 && !dropping) onLine(pending);
       pending = '';
     },
@@ -141,8 +145,9 @@ export function runCommand(opts: RunOptions): Promise<RunResult> {
 
     const out = lineSplitter(keep);
     const err = lineSplitter((l) => keep(`stderr: ${l}`));
+    const stdoutDecoder = new StringDecoder('utf8');
     child.stdout!.on('data', (c: Buffer) => {
-      if (stdout.length < MAX_STDOUT) stdout += c.toString('utf8');
+      if (stdout.length < MAX_STDOUT) stdout += stdoutDecoder.write(c);
       out.push(c);
     });
     child.stderr!.on('data', (c: Buffer) => err.push(c));
