@@ -74,7 +74,19 @@ interface Member {
   stderr(): string;
 }
 
-function spawnMember(name: string, dataDir: string, client: string, peer: string, initialCluster: string, election: number, tls: EtcdStartOptions['tls']): Member {
+/**
+ * If the test process dies without stop() (killed by the runner's timeout, say), nothing
+ * would stop etcd. A guard shell holds a pipe from us: at EOF (we are gone) it kills etcd by
+ * PID and removes the data. stop() kills the guard after etcd.
+ */
+function guard(pid: number, dir: string): ChildProcess {
+  const g = spawn('/bin/sh', ['-c', 'read _gone; kill -9 "$1" 2>/dev/null; rm -rf "$2"', 'etcd-guard', String(pid), dir], { stdio: ['pipe', 'ignore', 'ignore'] });
+  (g.stdin as unknown as { unref(): void }).unref();
+  g.unref();
+  return g;
+}
+
+function spawnMember(name: string, dataDir: string, client: string, peer: string, initialCluster: string, election: number, tls: EtcdStartOptions['tls'], root: string): Member {
   const proc: ChildProcess = spawn(ETCD_BIN, [
     ...(tls ? ['--cert-file', tls.certFile, '--key-file', tls.keyFile] : []),
     '--name', name, '--data-dir', dataDir,
@@ -88,6 +100,7 @@ function spawnMember(name: string, dataDir: string, client: string, peer: string
   proc.stderr!.on('data', (c: Buffer) => { stderr = (stderr + c.toString()).slice(-4_000); });
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   const gone = (): boolean => proc.exitCode !== null || proc.signalCode !== null;
+  const watcher = guard(proc.pid!, root);
   return {
     proc,
     stderr: () => stderr,
@@ -97,24 +110,26 @@ function spawnMember(name: string, dataDir: string, client: string, peer: string
       pause: () => { if (!gone()) process.kill(proc.pid!, 'SIGSTOP'); },
       resume: () => { if (!gone()) process.kill(proc.pid!, 'SIGCONT'); },
       async stop() {
-        if (gone()) return;
-        process.kill(proc.pid!, 'SIGCONT');
-        process.kill(proc.pid!, 'SIGKILL');
-        await exited;
+        if (!gone()) {
+          process.kill(proc.pid!, 'SIGCONT');
+          process.kill(proc.pid!, 'SIGKILL');
+          await exited;
+        }
+        if (watcher.exitCode === null && watcher.signalCode === null) watcher.kill('SIGKILL');
       },
     },
   };
 }
 
 /** Starts `size` members on fresh ports; null when a port was taken meanwhile (retry). */
-async function startOnce(dataDir: string, size: number, opts: EtcdStartOptions): Promise<EtcdServer[] | null> {
+async function startOnce(root: string, dataDir: string, size: number, opts: EtcdStartOptions): Promise<EtcdServer[] | null> {
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const election = opts.electionTimeoutMs ?? 1_000;
   const urls: Array<{ name: string; client: string; peer: string }> = [];
   const scheme = opts.tls ? 'https' : 'http';
   for (let i = 0; i < size; i++) urls.push({ name: `m${i}`, client: `${scheme}://127.0.0.1:${await freePort()}`, peer: `http://127.0.0.1:${await freePort()}` });
   const initialCluster = urls.map((u) => `${u.name}=${u.peer}`).join(',');
-  const members = urls.map((u) => spawnMember(u.name, join(dataDir, u.name), u.client, u.peer, initialCluster, election, opts.tls));
+  const members = urls.map((u) => spawnMember(u.name, join(dataDir, u.name), u.client, u.peer, initialCluster, election, opts.tls, root));
   const killAll = async (): Promise<void> => { for (const m of members) await m.server.stop(); };
   const deadline = Date.now() + timeoutMs;
   const ready = new Set<number>();
@@ -147,7 +162,7 @@ export async function startEtcdCluster(size: number, opts: EtcdStartOptions = {}
   const root = await mkdtemp(join(tmpdir(), 'tandem-etcd-'));
   try {
     for (let attempt = 0; attempt < 5; attempt++) {
-      const members = await startOnce(join(root, `data${attempt}`), size, opts);
+      const members = await startOnce(root, join(root, `data${attempt}`), size, opts);
       if (members) {
         return {
           members,
