@@ -86,6 +86,9 @@ async function moveStream(port: number, subjects: Map<number, string>, moved: Ma
 
 interface FlagOp { uid: number; flag: string; set: boolean }
 
+/** Acknowledged STOREs so far (the map of expected states does not grow with each). */
+let storeAcks = 0;
+
 /**
  * Streams STOREs on the seeded messages until the connection dies (or `max`). `expected`
  * holds the last acknowledged state of each (uid, flag); `inFlight` the op sent but not
@@ -104,6 +107,7 @@ async function storeStream(port: number, uids: number[], max: number, expected: 
     assert.equal(r.status, 'OK', r.tagged);
     inFlight.pop();
     expected.set(`${op.uid} ${op.flag}`, op.set);
+    storeAcks++;
   }
   c.end();
 }
@@ -139,7 +143,12 @@ test('SIGKILL of the imap process during APPENDs, STOREs and MOVEs loses nothing
         moveStream(port, toMove, moved, leftInBoth, movingAtKill, onReady),
       ]);
       await Promise.race([running, streams]);
-      await new Promise((r) => setTimeout(r, 100 + Math.random() * 600));
+      // On a loaded machine the first acknowledgements can take a while: give each stream
+      // the chance of one (bounded by 10 s) so every round has something to verify.
+      const counts = (): number[] => [acked.size, storeAcks, moved.size];
+      const start = counts();
+      for (let waited = 0; waited < 10_000 && counts().some((n, i) => n === start[i]); waited += 50) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, Math.random() * 500));
       await f.restart('SIGKILL');
       await streams;
       // An op in flight at the kill may or may not have happened: forget what we expected.
