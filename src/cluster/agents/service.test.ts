@@ -191,3 +191,23 @@ test('service: the supervised process dies with the daemon that started it (pdea
     await t.cleanup();
   }
 });
+
+test('service: with a VIP in the group, readiness is checked on the VIP (services bind there, S14)', async () => {
+  const port = await freePort();
+  const code = `require('net').createServer(s => s.end()).listen(${port}, '127.0.0.77')`;
+  const t = await tempDir();
+  const svc = parseResource({ name: 'svc', type: 'service', params: { command: [process.execPath, '-e', code], readyPort: port } });
+  const vip = parseResource({ name: 'vip', type: 'vip', params: { address: '127.0.0.77', driver: 'loopback' } });
+  const group = { ...svc.group, resources: [vip.resource, svc.resource] };
+  const ctx = makeContext({ group, resource: svc.resource, stateDir: t.dir });
+  const agent = serviceAgent(svc.resource);
+  try {
+    const out = await agent.start(ctx);
+    assert.equal(out.rc, OCF.SUCCESS, out.reason);
+    assert.match(out.reason, new RegExp(`ready: connected to 127\\.0\\.0\\.77:${port}$`));
+    assert.deepEqual(await agent.monitor(ctx), { rc: OCF.SUCCESS, reason: `pid ${await pidOf(t.dir)} running, connected to 127.0.0.77:${port}` });
+  } finally {
+    await agent.stop(ctx);
+    await t.cleanup();
+  }
+});
