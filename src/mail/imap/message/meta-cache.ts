@@ -39,8 +39,10 @@ export class MetaCache {
   readonly stats = { memoryHits: 0, diskHits: 0, misses: 0, diskErrors: 0 };
 
   constructor(private readonly opts: MetaCacheOptions) {
-    this.maxEntries = opts.maxEntries ?? 5000;
-    this.maxBytes = opts.maxBytes ?? 32 * 1024 * 1024;
+    // A 10 000-message folder must fit: SEARCH and FETCH ENVELOPE walk whole folders, and a
+    // cache smaller than the folder turns every walk into one file read per message.
+    this.maxEntries = opts.maxEntries ?? 50_000;
+    this.maxBytes = opts.maxBytes ?? 128 * 1024 * 1024;
   }
 
   /** The file of one entry: hashed, so any Maildir id is a safe name, fanned out by 256. */

@@ -9,6 +9,8 @@ import { isTandemError } from '../../../lib/errors.ts';
 import type { MessageMeta, SearchCandidate, SearchContext } from './api.ts';
 import type { HeaderField } from './headers.ts';
 import { bodyContains, fold } from './content.ts';
+import { decodeWords } from './charset.ts';
+import type { Address, AddressEntry } from '../proto/envelope.ts';
 import type { HeaderCache } from './content.ts';
 
 type MetaFn = (path: string, id: string) => Promise<MessageMeta>;
@@ -22,11 +24,12 @@ export interface SearchSources {
 /** Messages searched at once (file reads overlap; memory stays a few chunks per message). */
 const PARALLEL = 4;
 
-/** Relative cost of a key: 0 = from the candidate, 1 = meta, 2 = header block, 3 = body. */
+/** Relative cost of a key: 0 = from the candidate, 1 = meta (SENT*, envelope keys), 2 = header block, 3 = body. */
 function cost(k: SearchKey): number {
   switch (k.key) {
     case 'SENTBEFORE': case 'SENTON': case 'SENTSINCE': return 1;
-    case 'FROM': case 'TO': case 'CC': case 'BCC': case 'SUBJECT': case 'HEADER': return 2;
+    case 'FROM': case 'TO': case 'CC': case 'BCC': case 'SUBJECT': return 1;
+    case 'HEADER': return 2;
     case 'BODY': case 'TEXT': return 3;
     case 'NOT': return cost(k.inner);
     case 'OR': return Math.max(cost(k.left), cost(k.right));
@@ -68,6 +71,28 @@ class Lazy {
   meta(): Promise<MessageMeta> { return (this.metaP ??= this.src.meta(this.c.path, this.c.id)); }
   headers(): Promise<HeaderField[]> { return (this.headersP ??= this.meta().then((m) => this.src.headers.get(this.c.path, this.c.id, m))); }
   body(): Promise<Set<string>> { return (this.bodyP ??= this.meta().then((m) => bodyContains(this.c.path, m, this.needles))); }
+}
+
+type EnvelopeKey = 'FROM' | 'TO' | 'CC' | 'BCC' | 'SUBJECT';
+
+/** Folded, decoded text of each envelope field; null when the field is absent. Once per meta. */
+const envelopeTexts = new WeakMap<MessageMeta, Record<EnvelopeKey, string | null>>();
+
+function addressText(list: readonly AddressEntry[]): string | null {
+  if (list.length === 0) return null;
+  const one = (a: Address): string => `${a.name ? `${decodeWords(a.name)} ` : ''}<${a.mailbox ?? ''}@${a.host ?? ''}>`;
+  return fold(list.map((e) => ('group' in e ? `${decodeWords(e.group)}: ${e.members.map(one).join(', ')};` : one(e))).join(', '));
+}
+
+function envelopeMatch(m: MessageMeta, key: EnvelopeKey, needle: string): boolean {
+  let t = envelopeTexts.get(m);
+  if (!t) {
+    const e = m.envelope;
+    t = { FROM: addressText(e.from), TO: addressText(e.to), CC: addressText(e.cc), BCC: addressText(e.bcc), SUBJECT: e.subject === null ? null : fold(decodeWords(e.subject)) };
+    envelopeTexts.set(m, t);
+  }
+  const text = t[key];
+  return text !== null && text.includes(fold(needle));
 }
 
 function headerMatch(fields: readonly HeaderField[], name: string, needle: string): boolean {
@@ -151,7 +176,8 @@ async function evaluate(k: SearchKey, l: Lazy, ctx: SearchContext, flags: Readon
       return sent !== null && compareDay(dayOf(sent, ctx.tzOffsetMinutes), k.key.slice(4) as 'BEFORE' | 'ON' | 'SINCE', k.day);
     }
     case 'FROM': case 'TO': case 'CC': case 'BCC': case 'SUBJECT':
-      return headerMatch(await l.headers(), k.key, k.value);
+      // RFC 3501 6.4.4 defines these on the envelope, which the meta cache holds: no file read.
+      return envelopeMatch(await l.meta(), k.key, k.value);
     case 'HEADER': return headerMatch(await l.headers(), k.field, k.value);
     case 'BODY': return (await l.body()).has(fold(k.value));
     case 'TEXT': {
