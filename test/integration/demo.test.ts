@@ -51,6 +51,7 @@ test('the demo serves the demo users on 127.0.0.100 and keeps their mail across 
     const transport = nodemailer.createTransport({ host: DEMO.address, port: DEMO.ports.smtp, secure: false, ignoreTLS: true });
     const info = await transport.sendMail({ from: 'bob@demo.test', to: 'alice@demo.test', subject: 'kept across restarts', text: 'hello' });
     assert.deepEqual(info.accepted, ['alice@demo.test']);
+    assert.doesNotMatch(first.output(), /exited \(code|keeps dying/, 'no service died while the demo ran');
     assert.equal(await first.stop(), 0, 'Ctrl-C stops the demo cleanly');
 
     const second = await runDemo(dir);

@@ -136,3 +136,20 @@ test('the feed needs an address inside accessNet AND a valid token', async () =>
     vol.cleanup();
   }
 });
+
+test('on a standalone system the replication service idles until told to stop', async () => {
+  const vol = await makeTestVolume();
+  const proc = await startServiceProcess('replication', vol.root);
+  try {
+    assert.match(proc.stderr(), /accounts role is standalone: nothing to replicate/);
+    // It has no listener and no timer of its own: it must still be there a while later.
+    await sleep(1500);
+    assert.equal(proc.proc.exitCode, null, `still running; stderr:\n${proc.stderr()}`);
+    const exited = new Promise<number | null>((resolve) => proc.proc.once('exit', (code) => resolve(code)));
+    proc.proc.kill('SIGTERM');
+    assert.equal(await exited, 0, 'a clean stop on SIGTERM');
+  } finally {
+    await proc.kill('SIGKILL');
+    vol.cleanup();
+  }
+});

@@ -39,10 +39,15 @@ export async function runService(name: string, dataDir: string): Promise<void> {
   process.stdout.write(formatReadyLine({ event: 'ready', service: name, pid: process.pid, listening: service.listening }));
   ctx.log.info({ event: 'service.ready', listening: service.listening }, `${name} ready ${service.listening.length ? `on ${service.listening.join(', ')}` : '(no listeners)'}`);
 
+  // A service may have nothing of its own to keep the event loop busy (replication on a
+  // standalone system, an idle follower between retries): signal handlers do not count,
+  // so without this the process would end (exit code 13) and its supervisor restart it.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
   await new Promise<void>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
+      clearInterval(keepAlive);
       stopping = true;
       ctx.log.info({ event: 'service.stopping', signal }, `${name} stopping (${signal})`);
       // A bounded graceful stop: transactions in flight may finish, then we go.
