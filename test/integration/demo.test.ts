@@ -41,8 +41,14 @@ test('the demo serves the demo users on 127.0.0.100 and keeps their mail across 
     return;
   }
   const dir = mkdtempSync(join(tmpdir(), 'tandem-demo-'));
+  const running: Array<{ stop: () => Promise<number | null>; stopped: boolean }> = [];
+  const track = <T extends { stop: () => Promise<number | null> }>(d: T): T => {
+    const entry = { stop: d.stop, stopped: false };
+    running.push(entry);
+    return { ...d, stop: async () => { entry.stopped = true; return d.stop(); } };
+  };
   try {
-    const first = await runDemo(dir);
+    const first = track(await runDemo(dir));
     assert.match(first.output(), /alice@demo\.test\s+password wonderland/);
     // The seven services of DESIGN 3.4 (and account replication) are all up.
     for (const service of ['smtp', 'pop3', 'imap', 'http', 'ldap', 'password', 'cron', 'replication']) {
@@ -54,13 +60,15 @@ test('the demo serves the demo users on 127.0.0.100 and keeps their mail across 
     assert.doesNotMatch(first.output(), /exited \(code|keeps dying/, 'no service died while the demo ran');
     assert.equal(await first.stop(), 0, 'Ctrl-C stops the demo cleanly');
 
-    const second = await runDemo(dir);
+    const second = track(await runDemo(dir));
     assert.match(second.output(), /Reusing the demo mail volume/);
     const inbox = new VolumeLayout(join(dir, 'mail')).maildir('demo.test', 'alice');
     const subjects = await Promise.all((await listMaildir(inbox)).map(async (m) => /^Subject: (.*)$/m.exec((await readMessage(m.path)).toString())?.[1]?.trim()));
     assert.ok(subjects.includes('kept across restarts'), `mail from the first run is there: ${subjects.join(', ')}`);
     assert.equal(await second.stop(), 0);
   } finally {
+    // A failed assertion must not leave a demo (and its services) running.
+    for (const d of running) if (!d.stopped) await d.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 });

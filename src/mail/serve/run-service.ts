@@ -11,6 +11,9 @@ export interface ReadyLine { event: 'ready'; service: string; pid: number; liste
 
 export const READY_PREFIX = 'TANDEM-READY ';
 
+/** Set by a supervisor that gives the service a stdin pipe: its end means the supervisor is gone. */
+export const EXIT_WITH_PARENT_ENV = 'TANDEM_EXIT_WITH_PARENT';
+
 export function formatReadyLine(r: ReadyLine): string {
   return `${READY_PREFIX}${JSON.stringify(r)}\n`;
 }
@@ -60,5 +63,9 @@ export async function runService(name: string, dataDir: string): Promise<void> {
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
+    if (process.env[EXIT_WITH_PARENT_ENV] === '1') {
+      process.stdin.once('close', () => stop('supervisor gone (stdin closed)'));
+      process.stdin.resume();
+    }
   });
 }

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { parseReadyLine, type ReadyLine } from './run-service.ts';
+import { parseReadyLine, EXIT_WITH_PARENT_ENV, type ReadyLine } from './run-service.ts';
 
 const TANDEM_BIN = fileURLToPath(new URL('../../../bin/tandem.js', import.meta.url));
 
@@ -45,9 +45,12 @@ export class Supervisor {
   }
 
   private spawnChild(child: Child): Promise<ReadyLine> {
+    // The child's stdin is a pipe we never write to: when this supervisor dies, even by
+    // SIGKILL, the pipe closes and the child stops itself (run-service.ts), so no service
+    // outlives the supervisor that owns its ports.
     const proc = spawn(process.execPath, [TANDEM_BIN, 'mail', 'serve', child.name, '--data', this.opts.dataDir], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: process.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, [EXIT_WITH_PARENT_ENV]: '1' },
     });
     child.proc = proc;
     child.ready = false;
