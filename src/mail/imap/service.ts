@@ -5,7 +5,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { createSecureContext, createServer as createTlsServer, type SecureContext } from 'node:tls';
 import { join } from 'node:path';
 import type { MailContext, RunningService } from '../core/context.ts';
-import { normalizeIp } from '../../lib/cidr.ts';
+import { listen, closeServer, ConnectionLimiter } from '../serve/listeners.ts';
 import { LoginThrottle } from '../pop3/server/throttle.ts';
 import { formatUntaggedStatus } from './proto/response.ts';
 import { MailIndexes } from './store/registry.ts';
@@ -29,21 +29,6 @@ export interface ImapServiceOptions {
 
 /** How long close() lets sessions finish their current command before cutting them. */
 const CLOSE_GRACE_MS = 3000;
-
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      const addr = server.address();
-      resolve(typeof addr === 'object' && addr ? addr.port : port);
-    });
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()));
-}
 
 /** The message layer, loaded on first use so the service starts without it. */
 function lazyMessages(ctx: MailContext, given?: MessageLayer): { get: () => Promise<MessageLayer>; close: () => Promise<void> } {
@@ -106,28 +91,12 @@ export async function startImapService(ctx: MailContext, options: ImapServiceOpt
     maxDepth: 16, maxTokens: 100_000,
   };
 
-  const sockets = new Set<Socket>();
-  const perIp = new Map<string, number>();
+  const limiter = new ConnectionLimiter(limits);
+  const admit = (socket: Socket): string | null => {
+    const why = limiter.admit(socket);
+    return why === null ? null : `${why}; try again later`;
+  };
   const sessions = new Set<{ session: ImapSession; done: Promise<void> }>();
-  let closing = false;
-
-  /** Counts a TCP connection; returns a refusal text when a limit is reached. */
-  function admit(socket: Socket): string | null {
-    const ip = normalizeIp(socket.remoteAddress ?? 'unknown');
-    const count = perIp.get(ip) ?? 0;
-    if (closing) return 'server shutting down; try again later';
-    if (sockets.size >= limits.maxConnections) return `too many connections (limit ${limits.maxConnections}); try again later`;
-    if (count >= limits.connectionsPerIp) return `too many connections from ${ip} (limit ${limits.connectionsPerIp}); try again later`;
-    sockets.add(socket);
-    perIp.set(ip, count + 1);
-    socket.once('close', () => {
-      sockets.delete(socket);
-      const left = (perIp.get(ip) ?? 1) - 1;
-      if (left <= 0) perIp.delete(ip);
-      else perIp.set(ip, left);
-    });
-    return null;
-  }
 
   function startSession(socket: Socket, secure: boolean): void {
     socket.setNoDelay(true);
@@ -184,7 +153,7 @@ export async function startImapService(ctx: MailContext, options: ImapServiceOpt
     ports,
     deps,
     async close() {
-      closing = true;
+      limiter.shutDown();
       const stopped = Promise.all(servers.map(closeServer));
       for (const { session } of sessions) session.shutdown();
       const all = Promise.all([...sessions].map((s) => s.done));
@@ -193,7 +162,7 @@ export async function startImapService(ctx: MailContext, options: ImapServiceOpt
       await Promise.race([all, deadline]);
       clearTimeout(timer);
       // Whatever is left (a client not reading, a TLS handshake in progress) is cut.
-      for (const socket of sockets) socket.destroy();
+      limiter.destroyAll();
       await all;
       await stopped;
       deps.watches.closeAll();

@@ -4,6 +4,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { createSecureContext, createServer as createTlsServer, type SecureContext } from 'node:tls';
 import type { MailContext, RunningService } from '../core/context.ts';
+import { listen, closeServer, ConnectionLimiter } from '../serve/listeners.ts';
 import { normalizeIp } from '../../lib/cidr.ts';
 import { LoginThrottle } from '../pop3/server/throttle.ts';
 import { simpleBind } from './bind.ts';
@@ -21,17 +22,6 @@ export interface LdapService extends RunningService {
 function isLoopback(ip: string): boolean {
   const a = normalizeIp(ip);
   return a.startsWith('127.') || a === '::1';
-}
-
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      const addr = server.address();
-      resolve(typeof addr === 'object' && addr ? addr.port : port);
-    });
-  });
 }
 
 export async function startLdapService(ctx: MailContext): Promise<LdapService> {
@@ -105,25 +95,8 @@ export async function startLdapService(ctx: MailContext): Promise<LdapService> {
   // that announces a gigabyte from making us buffer it.
   const protocol = createLdapProtocol(handlers, { tls, maxRequestBytes: 256 * 1024 });
 
-  const sockets = new Set<Socket>();
-  const perIp = new Map<string, number>();
-  let closing = false;
-  function admit(socket: Socket): string | null {
-    const ip = normalizeIp(socket.remoteAddress ?? 'unknown');
-    const count = perIp.get(ip) ?? 0;
-    if (closing) return 'shutting down';
-    if (sockets.size >= limits.maxConnections) return `too many connections (limit ${limits.maxConnections})`;
-    if (count >= limits.connectionsPerIp) return `too many connections from ${ip} (limit ${limits.connectionsPerIp})`;
-    sockets.add(socket);
-    perIp.set(ip, count + 1);
-    socket.once('close', () => {
-      sockets.delete(socket);
-      const left = (perIp.get(ip) ?? 1) - 1;
-      if (left <= 0) perIp.delete(ip);
-      else perIp.set(ip, left);
-    });
-    return null;
-  }
+  const limiter = new ConnectionLimiter(limits);
+  const admit = (socket: Socket): string | null => limiter.admit(socket);
   function start(socket: Socket, secure: boolean): void {
     socket.on('error', () => undefined);
     // A search answer is several small writes (entries, then the result): without this,
@@ -180,10 +153,10 @@ export async function startLdapService(ctx: MailContext): Promise<LdapService> {
     listening,
     ports,
     async close() {
-      closing = true;
-      const stopped = Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+      limiter.shutDown();
+      const stopped = Promise.all(servers.map(closeServer));
       // Searches answer from memory in one go; nothing is in flight worth waiting for.
-      for (const socket of sockets) socket.destroy();
+      limiter.destroyAll();
       await stopped;
       log.info({ event: 'ldap.closed' });
     },

@@ -6,6 +6,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { MailContext, RunningService } from '../core/context.ts';
+import { listen, closeServer, ConnectionLimiter } from '../serve/listeners.ts';
 import { inAnyNetwork, normalizeIp, parseCidr } from '../../lib/cidr.ts';
 import { Pop3Connection } from '../pop3/server/connection.ts';
 import { LoginThrottle } from '../pop3/server/throttle.ts';
@@ -20,17 +21,6 @@ export interface PasswordService extends RunningService {
 const MAX_LINE_BYTES = 2048;
 const IDLE_TIMEOUT_MS = 120_000;
 const CLOSE_GRACE_MS = 3000;
-
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      const addr = server.address();
-      resolve(typeof addr === 'object' && addr ? addr.port : port);
-    });
-  });
-}
 
 export async function startPasswordService(ctx: MailContext): Promise<PasswordService> {
   const { settings, log, directory } = ctx;
@@ -51,27 +41,13 @@ export async function startPasswordService(ctx: MailContext): Promise<PasswordSe
     log,
   };
 
-  const sockets = new Set<Socket>();
-  const perIp = new Map<string, number>();
+  const limiter = new ConnectionLimiter(limits);
+  // poppassd clients show the text as is: a sentence.
+  const admit = (socket: Socket): string | null => {
+    const why = limiter.admit(socket);
+    return why === null ? null : `${why[0]!.toUpperCase()}${why.slice(1)}; try again later.`;
+  };
   const sessions = new Set<{ conn: Pop3Connection; done: Promise<void> }>();
-  let closing = false;
-
-  function admit(socket: Socket): string | null {
-    const ip = normalizeIp(socket.remoteAddress ?? 'unknown');
-    const count = perIp.get(ip) ?? 0;
-    if (closing) return 'Server shutting down; try again later.';
-    if (sockets.size >= limits.maxConnections) return `Too many connections (limit ${limits.maxConnections}); try again later.`;
-    if (count >= limits.connectionsPerIp) return `Too many connections from ${ip} (limit ${limits.connectionsPerIp}); try again later.`;
-    sockets.add(socket);
-    perIp.set(ip, count + 1);
-    socket.once('close', () => {
-      sockets.delete(socket);
-      const left = (perIp.get(ip) ?? 1) - 1;
-      if (left <= 0) perIp.delete(ip);
-      else perIp.set(ip, left);
-    });
-    return null;
-  }
 
   function start(socket: Socket, secure: boolean): void {
     socket.on('error', () => undefined);
@@ -122,15 +98,15 @@ export async function startPasswordService(ctx: MailContext): Promise<PasswordSe
     listening,
     port,
     async close() {
-      closing = true;
-      const stopped = server ? new Promise<void>((resolve) => server!.close(() => resolve())) : Promise.resolve();
+      limiter.shutDown();
+      const stopped = server ? closeServer(server) : Promise.resolve();
       // A change in progress finishes (it is one SQLite commit); idle sessions end now.
       for (const { conn } of sessions) conn.requestShutdown();
       const all = Promise.all([...sessions].map((s) => s.done));
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([all, new Promise<void>((resolve) => { timer = setTimeout(resolve, CLOSE_GRACE_MS); })]);
       clearTimeout(timer);
-      for (const socket of sockets) socket.destroy();
+      limiter.destroyAll();
       await stopped;
       log.info({ event: 'password.closed' });
     },
