@@ -1,6 +1,7 @@
 // One client connection: the CommandReader over the socket, streamed literals into temp
 // files with back-pressure, writes that wait for a slow reader, the autologout timer and
 // the STARTTLS upgrade. It knows nothing of IMAP commands; the session pulls events.
+import { waitForHandshake } from '../../../lib/tls-handshake.ts';
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import { constants as zlib, createDeflateRaw, createInflateRaw, type DeflateRaw } from 'node:zlib';
@@ -232,12 +233,7 @@ export class ImapConnection {
     this.detach(raw);
     const secure = new TLSSocket(raw, { isServer: true, secureContext: context });
     this.socket = secure;
-    const ok = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      secure.once('secure', () => { clearTimeout(timer); resolve(true); });
-      secure.once('error', () => { clearTimeout(timer); resolve(false); });
-      secure.once('close', () => { clearTimeout(timer); resolve(false); });
-    });
+    const ok = await waitForHandshake(secure, timeoutMs);
     secure.on('error', () => undefined);
     this.attach(secure);
     if (!ok) {

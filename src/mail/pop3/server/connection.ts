@@ -1,6 +1,7 @@
 // One client connection: bounded line input, writes that respect socket backpressure,
 // the idle timer (RFC 1939 section 3 autologout) and the STLS upgrade (RFC 2595).
 // It knows nothing of POP3 commands; the session pulls events from it one at a time.
+import { waitForHandshake } from '../../../lib/tls-handshake.ts';
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import { LineReader, type LineEvent } from '../proto/line-reader.ts';
@@ -166,12 +167,7 @@ export class Pop3Connection {
     this.detach(raw);
     const secure = new TLSSocket(raw, { isServer: true, secureContext: context });
     this.socket = secure;
-    const ok = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      secure.once('secure', () => { clearTimeout(timer); resolve(true); });
-      secure.once('error', () => { clearTimeout(timer); resolve(false); });
-      secure.once('close', () => { clearTimeout(timer); resolve(false); });
-    });
+    const ok = await waitForHandshake(secure, timeoutMs);
     this.attach(secure);
     if (!ok) {
       secure.destroy();
