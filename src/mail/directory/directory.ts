@@ -34,6 +34,19 @@ export interface MailSettings {
 
 export const DEFAULT_MAIL_SETTINGS: MailSettings = { forwardTo: [], keepCopy: true, vacation: { enabled: false, subject: '', body: '' } };
 
+/** The query and row mapping of a user's mail settings, shared with the web service's connection. */
+export const MAIL_SETTINGS_SQL = 'SELECT forward_to, keep_copy, vacation_enabled, vacation_subject, vacation_body FROM user_mail_settings WHERE address = ?';
+export interface MailSettingsRow { forward_to: string; keep_copy: number; vacation_enabled: number; vacation_subject: string; vacation_body: string }
+
+export function mailSettingsFromRow(r: MailSettingsRow | undefined): MailSettings {
+  if (!r) return DEFAULT_MAIL_SETTINGS;
+  return {
+    forwardTo: r.forward_to === '' ? [] : r.forward_to.split(','),
+    keepCopy: r.keep_copy === 1,
+    vacation: { enabled: r.vacation_enabled === 1, subject: r.vacation_subject, body: r.vacation_body },
+  };
+}
+
 /** What an address means to this server. */
 export type Recipient =
   /** `forward`: the user forwards its mail there (and keeps a copy when keepCopy). */
@@ -389,22 +402,15 @@ export class Directory {
 
   // ---- resolution ----------------------------------------------------------
 
+  /** Forwarding and vacation settings of a user (defaults when never set). */
+  mailSettings(address: string): MailSettings {
+    return mailSettingsFromRow(this.sql(MAIL_SETTINGS_SQL).get(address.toLowerCase()) as MailSettingsRow | undefined);
+  }
+
   /**
    * What one address means here. Sub-addresses ("user+tag@") fall back to the base
    * address when the full one is unknown; catch-alls apply last.
    */
-  /** Forwarding and vacation settings of a user (defaults when never set). */
-  mailSettings(address: string): MailSettings {
-    const r = this.sql('SELECT forward_to, keep_copy, vacation_enabled, vacation_subject, vacation_body FROM user_mail_settings WHERE address = ?').get(address.toLowerCase()) as
-      { forward_to: string; keep_copy: number; vacation_enabled: number; vacation_subject: string; vacation_body: string } | undefined;
-    if (!r) return DEFAULT_MAIL_SETTINGS;
-    return {
-      forwardTo: r.forward_to === '' ? [] : r.forward_to.split(','),
-      keepCopy: r.keep_copy === 1,
-      vacation: { enabled: r.vacation_enabled === 1, subject: r.vacation_subject, body: r.vacation_body },
-    };
-  }
-
   resolve(addressText: string): Recipient | null {
     const parsed = parseAddress(addressText.trim());
     if (!parsed) return null;

@@ -9,7 +9,7 @@ import { TandemError } from '../../../lib/errors.ts';
 export interface AdminToken { id: string; name: string; createdAt: number; lastUsedAt: number | null }
 export interface WebSession { address: string; csrf: string; createdAt: number; expiresAt: number }
 // Delivery reads these settings through the Directory (forwarding, vacation replies).
-import { DEFAULT_MAIL_SETTINGS, type MailSettings } from '../../directory/directory.ts';
+import { DEFAULT_MAIL_SETTINGS, MAIL_SETTINGS_SQL, mailSettingsFromRow, type MailSettings, type MailSettingsRow } from '../../directory/directory.ts';
 export { DEFAULT_MAIL_SETTINGS, type MailSettings };
 
 /** API tokens look like `tdm_<id>_<secret>`: the id finds the row, the secret is checked by hash. */
@@ -159,14 +159,7 @@ export class WebDb {
   // ---- forwarding and vacation ------------------------------------------------
 
   mailSettings(address: string): MailSettings {
-    const r = this.sql('SELECT * FROM user_mail_settings WHERE address = ?').get(address.toLowerCase()) as
-      { forward_to: string; keep_copy: number; vacation_enabled: number; vacation_subject: string; vacation_body: string } | undefined;
-    if (!r) return DEFAULT_MAIL_SETTINGS;
-    return {
-      forwardTo: r.forward_to === '' ? [] : r.forward_to.split(','),
-      keepCopy: r.keep_copy === 1,
-      vacation: { enabled: r.vacation_enabled === 1, subject: r.vacation_subject, body: r.vacation_body },
-    };
+    return mailSettingsFromRow(this.sql(MAIL_SETTINGS_SQL).get(address.toLowerCase()) as MailSettingsRow | undefined);
   }
 
   setMailSettings(address: string, s: MailSettings): void {
