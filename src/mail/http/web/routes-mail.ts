@@ -99,6 +99,15 @@ export function registerMailRoutes(app: FastifyInstance, deps: HttpDeps, secure:
       </section></div>`));
   });
 
+  /** The message a read, body or part request names (f, uid), parsed once and cached by Maildir id. */
+  async function openMessage(s: SessionInfo, q: Query) {
+    const folder = folderParam(q);
+    const uid = uidParam(q.uid);
+    const found = await mailbox.find(s.user, folder, uid);
+    const mail = await parsed(found.message.id, async () => (await mailbox.read(s.user, folder, uid)).data);
+    return { folder, uid, found, mail };
+  }
+
   // The body frame's sandbox has no allow-scripts, so nothing in it can run; it keeps
   // same-origin only so that its cid: image requests carry the SameSite=Strict session
   // (an opaque-origin frame's requests are cross-site and would be refused).
@@ -106,10 +115,7 @@ export function registerMailRoutes(app: FastifyInstance, deps: HttpDeps, secure:
     const s = requireSession(deps, request, reply, secure);
     if (!s) return reply;
     const q = request.query as Query;
-    const folder = folderParam(q);
-    const uid = uidParam(q.uid);
-    const found = await mailbox.find(s.user, folder, uid);
-    const mail = await parsed(found.message.id, async () => (await mailbox.read(s.user, folder, uid)).data);
+    const { folder, uid, found, mail } = await openMessage(s, q);
     if (!found.flags.includes('\\Seen')) await mailbox.setFlags(s.user, folder, [uid], 'add', ['\\Seen']);
     const m = readable(mail);
     const remote = q.remote === '1';
@@ -147,10 +153,7 @@ export function registerMailRoutes(app: FastifyInstance, deps: HttpDeps, secure:
     const s = requireSession(deps, request, reply, secure);
     if (!s) return reply;
     const q = request.query as Query;
-    const folder = folderParam(q);
-    const uid = uidParam(q.uid);
-    const found = await mailbox.find(s.user, folder, uid);
-    const mail = await parsed(found.message.id, async () => (await mailbox.read(s.user, folder, uid)).data);
+    const { folder, uid, mail } = await openMessage(s, q);
     const remote = q.remote === '1';
     const cids = new Set(mail.attachments.filter((a) => a.contentId && isInlineImageType(a.contentType)).map((a) => a.contentId!.replace(/^<|>$/g, '')));
     const body = bodyHtml(mail, remote, (cid) => (cids.has(cid) ? `/mail/cid${query({ f: folder, uid, cid })}` : null));
@@ -162,11 +165,7 @@ export function registerMailRoutes(app: FastifyInstance, deps: HttpDeps, secure:
   });
 
   async function attachment(s: SessionInfo, q: Query) {
-    const folder = folderParam(q);
-    const uid = uidParam(q.uid);
-    const found = await mailbox.find(s.user, folder, uid);
-    const mail = await parsed(found.message.id, async () => (await mailbox.read(s.user, folder, uid)).data);
-    return mail;
+    return (await openMessage(s, q)).mail;
   }
 
   app.get('/mail/part', async (request, reply) => {
