@@ -1,6 +1,6 @@
 // The master's account feed over HTTPS (S7): GET /replication/v1/changes?since=V&db=ID&wait=S
 // answers the next batch, holding the request open up to `wait` seconds when there is
-// nothing new (long poll), so a slave learns of a change within about a second without
+// nothing new (long poll), so a slave learns of a change within the 200 ms check interval without
 // polling hard. Access needs both a client address inside `accounts.accessNet` and a valid
 // slave token; the order of the checks means a stranger learns nothing about tokens.
 import { createServer, type Server } from 'node:https';
