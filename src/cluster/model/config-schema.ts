@@ -3,6 +3,7 @@
 // cycles, timeouts vs intervals) are in config-check.ts. Durations come out as milliseconds.
 import { z } from 'zod';
 import { isIP } from 'node:net';
+import { consoleSchema, refineConsole } from './console-schema.ts';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
@@ -205,7 +206,9 @@ export const clusterConfigSchema = z.object({
   nodeMonitors: z.array(nodeMonitor).default([]),
   groups: z.array(group).default([]),
   alerts: z.array(alert).default([{ type: 'log' }]),
-}).strict();
+  /** The web console every node serves (docs/cluster-console.md); absent: no console. */
+  console: consoleSchema.optional(),
+}).strict().superRefine(refineConsole);
 
 export type ClusterConfig = z.output<typeof clusterConfigSchema>;
 export type NodeConfig = ClusterConfig['nodes'][number];
