@@ -1,0 +1,255 @@
+// Test harness for the real mail group (issue 5): a 2-4 node cluster of real `tandem node
+// start` processes on loopback (ClusterHarness), with the built-in agents: a loopback VIP,
+// the data volume on a temp dir (initialised with a domain and two users, every listener
+// on the VIP, outbound mail from the VIP), and the mail services run by `tandem mail
+// serve`, either as `service` resources or through examples/mail-cluster/start.sh and
+// stop.sh. Methods: status, holder, move, kill, stop, cleanup. Every wait is bounded.
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ClusterHarness, eventually, freePort, TANDEM_BIN, type StatusShape } from './cluster.ts';
+import { initVolume, VolumeLayout } from '../../src/mail/core/volume.ts';
+import { Directory } from '../../src/mail/directory/directory.ts';
+import { validateSettings } from '../../src/mail/core/settings.ts';
+import { mailGroupConfig, mailServicesFor, type MailServiceSpec } from '../../src/demo/mail-group.ts';
+import type { ClusterEvent } from '../../src/cluster/model/event.ts';
+
+export const EXAMPLE_DIR = fileURLToPath(new URL('../../examples/mail-cluster/', import.meta.url));
+
+export const LAB_DOMAIN = 'lab.test';
+export const LAB_USERS = [
+  { address: 'alice@lab.test', password: 'alice-secret-1', displayName: 'Alice' },
+  { address: 'bob@lab.test', password: 'bob-secret-22', displayName: 'Bob' },
+] as const;
+
+export type MailPortName = 'smtp' | 'pop3' | 'imap' | 'http' | 'ldap' | 'password';
+
+export interface MailClusterOptions {
+  /** 2 to 4 nodes, sv1 > sv2 > ... by priority (default 2). */
+  nodes?: number;
+  /** `services`: one service resource per mail service; `script`: the example's start.sh/stop.sh. */
+  style?: 'services' | 'script';
+  heartbeatMs?: number;
+  leaseTtlMs?: number;
+  /** Monitor interval of the services (default 2 s). */
+  monitorIntervalMs?: number;
+  /** Start the nodes and wait for the group on sv1 (default true). */
+  start?: boolean;
+}
+
+export class MailCluster {
+  readonly h: ClusterHarness;
+  readonly vip: string;
+  readonly volume: string;
+  readonly ports: Record<MailPortName, number>;
+  readonly services: MailServiceSpec[];
+  readonly style: 'services' | 'script';
+  private readonly restoreEnv: Array<() => void> = [];
+
+  private constructor(h: ClusterHarness, vip: string, ports: Record<MailPortName, number>, services: MailServiceSpec[], style: 'services' | 'script') {
+    this.h = h;
+    this.vip = vip;
+    this.ports = ports;
+    this.services = services;
+    this.style = style;
+    this.volume = join(h.dir, 'volume');
+  }
+
+  /** Builds the cluster (volume, config) and, unless `start: false`, starts every node and waits for the group on sv1. */
+  static async create(opts: MailClusterOptions = {}): Promise<MailCluster> {
+    const style = opts.style ?? 'services';
+    let lab: MailCluster | null = null;
+    const h = new ClusterHarness({
+      nodes: opts.nodes ?? 2,
+      realAgents: true,
+      heartbeatMs: opts.heartbeatMs ?? 200,
+      leaseTtlMs: opts.leaseTtlMs ?? 3_000,
+      groups: (c) => [mailGroupConfig({
+        nodes: c.names(),
+        vip: { address: lab!.vip, driver: 'loopback' },
+        volume: { path: lab!.volume },
+        tandem: [process.execPath, TANDEM_BIN],
+        services: lab!.services,
+        style: style === 'services' ? 'services' : { start: join(EXAMPLE_DIR, 'start.sh'), stop: join(EXAMPLE_DIR, 'stop.sh') },
+        monitor: { intervalMs: opts.monitorIntervalMs ?? 2_000, timeoutMs: 2_000 },
+        startTimeoutMs: 90_000,
+      })],
+    });
+    const vip = `${h.block}.100`;
+    const ports = {} as Record<MailPortName, number>;
+    for (const name of ['smtp', 'pop3', 'imap', 'http', 'ldap', 'password'] as const) ports[name] = await freePort(vip);
+    const settings = {
+      listen: {
+        address: vip,
+        smtp: { port: ports.smtp }, submission: { port: null }, submissions: { port: null },
+        pop3: { port: ports.pop3 }, pop3s: { port: null }, imap: { port: ports.imap }, imaps: { port: null },
+        http: { port: ports.http }, https: { port: null }, ldap: { port: ports.ldap }, ldaps: { port: null }, password: { port: ports.password },
+      },
+      // Tests log in without TLS over loopback, as the demo does.
+      auth: { allowPlaintextOnLoopback: true },
+      // Outbound SMTP leaves from the VIP, whichever node runs the group.
+      queue: { sourceAddress: vip },
+    };
+    const services = mailServicesFor(validateSettings({ version: 1, hostname: 'mail.lab.test', primaryDomain: LAB_DOMAIN, ...settings }, 'lab'));
+    lab = new MailCluster(h, vip, ports, services, style);
+    await lab.initVolume(settings);
+    if (style === 'script') lab.putTandemOnPath();
+    await h.init();
+    if (opts.start ?? true) {
+      try {
+        for (const n of h.names()) await h.start(n);
+        await lab.waitRunning('sv1');
+      } catch (err) {
+        await lab.cleanup();
+        throw err;
+      }
+    }
+    return lab;
+  }
+
+  private async initVolume(settings: Record<string, unknown>): Promise<void> {
+    const layout = await initVolume(this.volume, { hostname: 'mail.lab.test', domain: LAB_DOMAIN, settings });
+    const dir = Directory.open(layout.accountsDb);
+    try {
+      dir.addDomain(LAB_DOMAIN);
+      for (const u of LAB_USERS) await dir.addUser(u);
+    } finally {
+      dir.close();
+    }
+  }
+
+  /**
+   * The example scripts call `tandem` as an installed system would; the daemons (which run
+   * the scripts and the `svc load` commands) find it through a wrapper on their PATH.
+   */
+  private putTandemOnPath(): void {
+    const bin = join(this.h.dir, 'bin');
+    mkdirSync(bin, { recursive: true });
+    const wrapper = join(bin, 'tandem');
+    writeFileSync(wrapper, `#!/bin/sh\nexec '${process.execPath}' '${TANDEM_BIN}' "$@"\n`);
+    chmodSync(wrapper, 0o755);
+    const before = process.env.PATH;
+    process.env.PATH = `${bin}:${before ?? '/usr/bin:/bin'}`;
+    this.restoreEnv.push(() => { process.env.PATH = before; });
+  }
+
+  get layout(): VolumeLayout {
+    return new VolumeLayout(this.volume);
+  }
+
+  /** The names of the group's resources. */
+  resourceNames(): string[] {
+    return this.style === 'services' ? ['volume', 'vip', ...this.services.map((s) => s.name)] : ['volume', 'vip', 'mail-services'];
+  }
+
+  status(node = this.anyRunning()): Promise<StatusShape> {
+    return this.h.status(node);
+  }
+
+  /** The lease holder of the mail group as `node` sees it. */
+  async holder(node = this.anyRunning()): Promise<string | null> {
+    return (await this.status(node)).groups.find((g) => g.name === 'mail')?.holder ?? null;
+  }
+
+  /** Waits until every resource of the group runs on `node` (and the services answer, in script style). */
+  async waitRunning(node: string, timeoutMs = 150_000): Promise<void> {
+    const names = this.resourceNames();
+    await eventually(`the mail group running on ${node}`, async () => {
+      const g = (await this.h.status(node)).groups.find((x) => x.name === 'mail');
+      const r = g?.resources[node] ?? {};
+      if (g?.holder !== node || !names.every((n) => r[n] === 'running')) return false;
+      if (this.style === 'script') {
+        // svc load does not wait for readiness: the group is up once every service answers.
+        const { createConnection } = await import('node:net');
+        const answers = (port: number) => new Promise<boolean>((resolve) => {
+          const s = createConnection({ host: this.vip, port }, () => { s.destroy(); resolve(true); });
+          s.once('error', () => resolve(false));
+        });
+        for (const s of this.services) if (s.check && !(await answers(s.check.port))) return false;
+      }
+      return true;
+    }, timeoutMs, 250).catch((err: Error) => {
+      throw new Error(`${err.message}\n${node} events:\n${this.describeEvents(node)}`);
+    });
+  }
+
+  /** `tandem group move mail --to NODE` through the real CLI, as an operator runs it. */
+  move(to: string): { code: number; stdout: string; stderr: string } {
+    return this.h.cli(['group', 'move', 'mail', '--to', to]);
+  }
+
+  /** SIGKILLs a node's daemon (its guard then kills the services it ran). */
+  kill(node: string): Promise<void> {
+    return this.h.kill(node);
+  }
+
+  /** Graceful stop (SIGTERM) of a node's daemon. */
+  stop(node: string): Promise<void> {
+    return this.h.stop(node);
+  }
+
+  events(node: string): ClusterEvent[] {
+    return this.h.events(node);
+  }
+
+  /** The last `limit` events of a node, one line each (for assertion messages). */
+  describeEvents(node: string, limit = 60): string {
+    return this.h.events(node).slice(-limit).map((e) => `  ${e.kind}${e.resource ? ` ${e.resource}` : ''}: ${e.message}`).join('\n');
+  }
+
+  /** The pid file of a service resource on a node (declarative style). */
+  servicePidFile(node: string, service: string): string {
+    return join(this.h.dir, 'state', node, 'resources', 'mail', service, `mail.${service}.pid`);
+  }
+
+  async cleanup(): Promise<void> {
+    try {
+      await this.h.cleanup();
+    } finally {
+      for (const r of this.restoreEnv.splice(0)) r();
+    }
+  }
+
+  private anyRunning(): string {
+    const n = [...this.h.running.keys()][0];
+    if (!n) throw new Error('no node of the mail cluster is running');
+    return n;
+  }
+}
+
+/**
+ * The TCP sockets in LISTEN state held by these processes, from /proc (no root needed for
+ * our own processes): each socket inode among the fds, looked up in /proc/net/tcp and tcp6.
+ */
+export async function listeningSockets(pids: readonly number[]): Promise<Array<{ pid: number; address: string; port: number }>> {
+  const { readdir, readlink, readFile } = await import('node:fs/promises');
+  const table = new Map<string, { address: string; port: number }>();
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    const text = await readFile(file, 'utf8').catch(() => '');
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 10 || f[3] !== '0A') continue;
+      const [hex, portHex] = f[1]!.split(':') as [string, string];
+      table.set(f[9]!, { address: decodeProcAddress(hex), port: parseInt(portHex, 16) });
+    }
+  }
+  const out: Array<{ pid: number; address: string; port: number }> = [];
+  for (const pid of pids) {
+    const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
+    for (const fd of fds) {
+      const link = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
+      const inode = /^socket:\[(\d+)\]$/.exec(link)?.[1];
+      const sock = inode ? table.get(inode) : undefined;
+      if (sock) out.push({ pid, ...sock });
+    }
+  }
+  return out;
+}
+
+/** /proc/net/tcp writes IPv4 addresses as little-endian hex; IPv6 as four such words. */
+function decodeProcAddress(hex: string): string {
+  if (hex.length === 8) return [6, 4, 2, 0].map((i) => parseInt(hex.slice(i, i + 2), 16)).join('.');
+  const words = (hex.match(/.{8}/g) ?? []).map((w) => (w.match(/../g) ?? []).reverse().join(''));
+  const v6 = words.join('').match(/.{4}/g)?.map((g) => g.replace(/^0+(?=.)/, '')).join(':') ?? hex;
+  return v6;
+}
