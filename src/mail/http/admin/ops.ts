@@ -7,7 +7,8 @@ import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MailContext } from '../../core/context.ts';
 import type { WebDb } from '../store/web-db.ts';
-import { listEntryIds, readEntry, type QueueEntry } from '../../queue/spool.ts';
+import { dataPath, listEntryIds, readEntry, type QueueEntry } from '../../queue/spool.ts';
+import { headerBlock } from '../../queue/dsn.ts';
 import { deleteQueueEntry, flushQueue } from '../../queue/control.ts';
 import { serviceNames } from '../../serve/registry.ts';
 import { TandemError } from '../../../lib/errors.ts';
@@ -45,6 +46,33 @@ export async function showQueueEntry(ctx: MailContext, id: string): Promise<Queu
   const e = await readEntry(ctx.layout.queueDir, checkQueueId(id));
   if (!e) throw new TandemError('MAIL_ERR_QUEUE_NO_ENTRY', 'not-found', `no queue entry "${id}"`);
   return row(e);
+}
+
+/** How much of a queued message is read to show its header. */
+const HEADER_READ_BYTES = 256 * 1024;
+
+export interface QueueDetail extends QueueRow {
+  ret: QueueEntry['ret'] | null; envid: string | null; receivedFrom: string | null; lastAttemptAt: number | null;
+  /** The message's header block, or null when its data file is missing. */
+  headers: string | null;
+}
+
+/** One entry with its envelope details and the message header (`queue show`). */
+export async function queueEntryDetail(ctx: MailContext, id: string): Promise<QueueDetail> {
+  const r = await showQueueEntry(ctx, id);
+  const e = (await readEntry(ctx.layout.queueDir, r.id))!;
+  let headers: string | null = null;
+  const fh = await open(dataPath(ctx.layout.queueDir, r.id), 'r').catch(() => null);
+  if (fh) {
+    try {
+      const buf = Buffer.alloc(HEADER_READ_BYTES);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+      headers = headerBlock(buf.subarray(0, bytesRead)).toString('utf8');
+    } finally {
+      await fh.close();
+    }
+  }
+  return { ...r, ret: e.ret ?? null, envid: e.envid ?? null, receivedFrom: e.receivedFrom ?? null, lastAttemptAt: e.lastAttemptAt ?? null, headers };
 }
 
 export async function flush(ctx: MailContext, id: string | null) {

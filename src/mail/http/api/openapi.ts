@@ -16,6 +16,10 @@ export function openApiPath(path: string): string {
 }
 
 const ERROR = { $ref: '#/components/schemas/Error' };
+const WARNING = {
+  description: 'Done, but something the operator should know (a target nobody answers for, a list without moderators...); one header per warning, percent-encoded outside printable ASCII',
+  schema: { type: 'string' },
+};
 
 export function openApiDocument(routes: readonly ApiRoute[]): Json {
   const paths: Record<string, Record<string, Json>> = {};
@@ -34,11 +38,13 @@ export function openApiDocument(routes: readonly ApiRoute[]): Json {
       ...(parameters.length > 0 ? { parameters } : {}),
       ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: schema(r.body) } } } } : {}),
       responses: {
-        [status]: status === '204' ? { description: 'done' } : { description: 'success', content: { 'application/json': { schema: {} } } },
+        [status]: { ...(status === '204' ? { description: 'done' } : { description: 'success', content: { 'application/json': { schema: {} } } }), headers: { 'Tandem-Warning': WARNING } },
         400: { description: 'invalid request', content: { 'application/json': { schema: ERROR } } },
         401: { description: 'no or bad bearer token', content: { 'application/json': { schema: ERROR } } },
         404: { description: 'not found', content: { 'application/json': { schema: ERROR } } },
+        403: { description: 'cleartext HTTP from the network (use HTTPS)', content: { 'application/json': { schema: ERROR } } },
         409: { description: 'conflicts with the current state', content: { 'application/json': { schema: ERROR } } },
+        429: { description: 'too many bad tokens from this address; see Retry-After', content: { 'application/json': { schema: ERROR } } },
       },
     };
     (paths[openApiPath(r.path)] ??= {})[r.method.toLowerCase()] = op;

@@ -1,11 +1,13 @@
 // The admin JSON API under /api/v1/: bearer-token authentication (tokens stored hashed,
 // failures throttled per client IP), zod validation of params, query and body, and the
-// OpenAPI document at /api/v1/openapi.json. Errors are JSON: { error, message }.
+// OpenAPI document at /api/v1/openapi.json. Errors are JSON: { error, message }; warnings
+// (the operation was done, but...) are Tandem-Warning headers.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { HttpDeps } from '../deps.ts';
 import { sendError } from '../app.ts';
 import { API_ROUTES } from './table.ts';
 import { openApiDocument } from './openapi.ts';
+import { invokeRoute, encodeWarning, WARNING_HEADER } from './invoke.ts';
 
 /** The throttle's "user" key for API token failures (per IP counts are what matter). */
 const TOKEN_KEY = '#api-token';
@@ -43,13 +45,12 @@ export function registerApiRoutes(app: FastifyInstance, deps: HttpDeps, listenin
       method: r.method,
       url: r.path,
       handler: async (request, reply) => {
-        const params = r.params ? r.params.parse(request.params ?? {}) as Record<string, string> : {};
-        const query = r.query ? r.query.parse(request.query ?? {}) as Record<string, unknown> : {};
-        const body = r.body ? r.body.parse(request.body ?? {}) : undefined;
-        const result = await r.handler({ params, query, body }, { deps, listening: listening() });
-        const status = r.status ?? 200;
+        const warnings: string[] = [];
+        const env = { ctx: deps.ctx, web: deps.web, warn: (text: string) => { warnings.push(text); }, local: false };
+        const { status, result } = await invokeRoute(r, { params: request.params, query: request.query, body: request.body }, { env, ctx: deps.ctx, listening: listening() });
+        if (warnings.length > 0) void reply.header(WARNING_HEADER, warnings.map(encodeWarning));
         if (status === 204) return reply.code(204).send();
-        return reply.code(status).type('application/json; charset=utf-8').send(result ?? {});
+        return reply.code(status).type('application/json; charset=utf-8').send(result);
       },
     });
   }
