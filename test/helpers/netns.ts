@@ -33,6 +33,13 @@ export interface Lab {
   mac(node: string): Promise<string>;
   /** Brings a node's cable up or down (the switch side), as pulling it would. */
   setLink(node: string, up: boolean): Promise<void>;
+  /**
+   * Sets the node's switch port to forwarding (true) or disabled (false): frames stop but
+   * the node keeps its carrier, as with a hung switch port or a cut further away.
+   */
+  setPortForwarding(node: string, forwarding: boolean): Promise<void>;
+  /** PIDs of every process running in a node's namespace (`ip netns pids`). */
+  pids(node: string): Promise<number[]>;
   destroy(): Promise<void>;
 }
 
@@ -118,6 +125,8 @@ export async function createLab(spec: { nodes: readonly LabNodeSpec[] }): Promis
       await ip(['-n', sw, 'link', 'set', port, 'master', 'br0']);
       await ip(['-n', sw, 'link', 'set', port, 'up']);
       await ip(['-n', ns, 'link', 'set', 'lo', 'up']);
+      // IPv4 only: nothing (router solicitations, MLD) leaves or wanders the lab over IPv6.
+      await runCommand({ command: 'ip', args: ['netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1'], timeoutMs: 30_000 });
       await ip(['-n', ns, 'addr', 'add', address, 'dev', 'eth0']);
       await ip(['-n', ns, 'link', 'set', 'eth0', 'up']);
       nodes[n.name] = { name: n.name, ns, iface: 'eth0', address, ip: address.split('/')[0] as string };
@@ -144,6 +153,14 @@ export async function createLab(spec: { nodes: readonly LabNodeSpec[] }): Promis
     },
     async setLink(name, up) {
       await ip(['-n', sw, 'link', 'set', `p-${node(name).name}`, up ? 'up' : 'down']);
+    },
+    async setPortForwarding(name, forwarding) {
+      const r = await runCommand({ command: 'bridge', args: ['-n', sw, 'link', 'set', 'dev', `p-${node(name).name}`, 'state', forwarding ? '3' : '0'], timeoutMs: 30_000 });
+      if (r.code !== 0) throw new Error(`bridge link set p-${name} failed: ${r.output.join(' / ')}`);
+    },
+    async pids(name) {
+      const r = await runCommand({ command: 'ip', args: ['netns', 'pids', node(name).ns], timeoutMs: 30_000 });
+      return r.stdout.split('\n').map((l) => Number(l.trim())).filter((p) => Number.isInteger(p) && p > 1);
     },
     destroy,
   };
