@@ -12,6 +12,7 @@ import { registerQueueCommands } from './mail-queue.ts';
 import { registerNodeCommands } from './node.ts';
 import { registerStatusCommands } from './cluster-status.ts';
 import { registerClusterOpsCommands } from './cluster-ops.ts';
+import { registerConsoleCommands } from './cluster-console.ts';
 import { registerAdminCommands } from './mail-admin.ts';
 import { registerReplicationCommands } from './mail-replication.ts';
 import { registerCronCommands } from './mail-cron.ts';
@@ -36,5 +37,6 @@ registerDemoCommand(program);
 registerNodeCommands(program);
 registerStatusCommands(program);
 registerClusterOpsCommands(program);
+registerConsoleCommands(program);
 
 await program.parseAsync(process.argv);

@@ -3,6 +3,7 @@
 // the derived bearer token; nothing is served unauthenticated. /api/* serves the CLI and
 // the web console, /peer/* is the node channel's RPC between daemons.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
 import { isTandemError } from '../../lib/errors.ts';
 import { verifyRequest, NonceCache } from '../transport/auth.ts';
 import { DEFAULT_PORT } from '../transport/channel.ts';
@@ -12,6 +13,7 @@ import { configHash } from '../model/config-hash.ts';
 import type { ClusterConfig } from '../model/config-schema.ts';
 import type { NodeDaemon } from '../node/daemon.ts';
 import { receiveFile } from '../node/peer-files.ts';
+import { startConsole } from '../console/start.ts';
 import {
   broadcast, groupMove, groupStart, groupStop, setMonitorSuspended, svcLoad, svcOp,
 } from '../node/operations.ts';
@@ -24,9 +26,10 @@ declare module 'fastify' {
   interface FastifyRequest { rawBody?: string }
 }
 
-/** The config as peers may see it: never the secret. */
+/** The config as peers may see it: never the secret, and console password hashes only as a fingerprint. */
 export function redacted(config: ClusterConfig): ClusterConfig {
-  return { ...config, cluster: { ...config.cluster, secret: SECRET_PLACEHOLDER } };
+  const console = config.console && { ...config.console, users: config.console.users.map((u) => ({ ...u, passwordHash: `(hash ${createHash('sha256').update(u.passwordHash).digest('hex').slice(0, 12)})` })) };
+  return { ...config, cluster: { ...config.cluster, secret: SECRET_PLACEHOLDER }, ...(console ? { console } : {}) };
 }
 
 type Body = Record<string, unknown>;
@@ -47,6 +50,9 @@ export async function startApi(d: NodeDaemon): Promise<FastifyInstance[]> {
     await app.listen({ host: address, port });
     servers.push(app);
   }
+  // The web console is its own listener (console.port), not a route here: it serves
+  // browsers with cookie sessions, this API only signed requests (docs/cluster-console.md).
+  servers.push(...await startConsole(d));
   return servers;
 }
 

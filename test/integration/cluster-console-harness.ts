@@ -1,0 +1,71 @@
+// A two-node loopback cluster (ClusterHarness, test agents) whose nodes serve the web
+// console on ports picked by the OS, with two console users; and a console client that
+// keeps cookies like a browser and reads the forms' tokens. For the console's HTTP and
+// browser tests.
+import { hashPassword } from '../../src/mail/directory/password.ts';
+import { ClusterHarness, freePort } from '../helpers/cluster.ts';
+import { WebClient } from '../helpers/browser.ts';
+
+export const ADMIN = { name: 'admin', password: 'console-admin-pw' };
+export const OPERATOR = { name: 'operator', password: 'console-operator-pw' };
+
+export interface ConsoleCluster {
+  readonly h: ClusterHarness;
+  base(node: string): string;
+}
+
+/** Starts sv1 then sv2 and waits until the group `mail` runs on sv1. */
+export async function startConsoleCluster(extraConsole: Record<string, unknown> = {}): Promise<ConsoleCluster> {
+  const users = [
+    { name: ADMIN.name, passwordHash: await hashPassword(ADMIN.password) },
+    { name: OPERATOR.name, passwordHash: await hashPassword(OPERATOR.password) },
+  ];
+  let consoleSection: Record<string, unknown> = {};
+  const h = await new ClusterHarness({
+    nodes: 2,
+    heartbeatMs: 200,
+    leaseTtlMs: 3000,
+    groups: (c) => [{
+      name: 'mail', nodes: c.names(), resources: [
+        { name: 'data', type: 'script', params: { start: '/bin/true', stop: '/bin/true', env: { MARKER_DIR: c.markers } } },
+        { name: 'app', type: 'script', dependsOn: ['data'], params: { start: '/bin/true', stop: '/bin/true', env: { MARKER_DIR: c.markers, START_DELAY_MS: '300' } },
+          monitors: [{ name: 'alive', kind: 'agent', interval: '300ms', timeout: '300ms', fall: 1 }] },
+      ],
+    }],
+    configFor: (_node, base) => ({ ...base, console: consoleSection }),
+  }).init();
+  const ports: Record<string, { port: number }> = {};
+  for (const n of h.nodes) ports[n.name] = { port: await freePort(n.address) };
+  consoleSection = { users, nodes: ports, ...extraConsole };
+  for (const n of h.nodes) h.writeConfig(n.name);
+  const base = (node: string): string => {
+    const spec = h.nodes.find((n) => n.name === node)!;
+    return `${extraConsole.tls ? 'https' : 'http'}://${spec.address}:${ports[node]!.port}`;
+  };
+  return { h, base };
+}
+
+/** A cookie-keeping client of one node's console. */
+export class ConsoleClient extends WebClient {
+  /** Logs in through the form (with its one-time token); returns the final response. */
+  async loginAs(user: string, password: string) {
+    const form = await this.get('/login');
+    const token = /name="_login" value="([^"]+)"/.exec(form.text)?.[1];
+    if (!token) throw new Error(`no login token on /login: ${form.status} ${form.text.slice(0, 300)}`);
+    return this.post('/login', { _login: token, user, password });
+  }
+
+  /** The session's CSRF token, from the console page's forms. */
+  async token(): Promise<string> {
+    const page = await this.get('/');
+    const token = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1];
+    if (!token) throw new Error(`no CSRF token on / (${page.status}); not logged in?`);
+    return token;
+  }
+
+  /** An operation as the page's script sends it (JSON answer). */
+  async operate(path: string, form: Record<string, string>): Promise<{ status: number; body: { message?: string; error?: string } }> {
+    const r = await this.post(path, form, { accept: 'application/json' });
+    return { status: r.status, body: JSON.parse(r.text) as { message?: string; error?: string } };
+  }
+}
