@@ -6,7 +6,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isLeaseValid, leaseValidUntil, monotonicClock, type Arbiter, type Clock, type Lease, type LeaseTiming } from './lease.ts';
+import { isLeaseValid, leaseValidUntil, monotonicClock, type Arbiter, type Clock, type HolderInfo, type Lease, type LeaseTiming } from './lease.ts';
 import { ManualClock } from './memory.ts';
 
 export interface ContractBackend {
@@ -60,6 +60,11 @@ export function arbiterContract(name: string, factory: BackendFactory, opts: Con
   } else {
     contractCases(name, factory, opts);
   }
+}
+
+/** Who holds and at which epoch (the optional wake-up hint aside). */
+function who(info: HolderInfo): { holder: string | null; epoch: number } {
+  return { holder: info.holder, epoch: info.epoch };
 }
 
 function contractCases(name: string, factory: BackendFactory, opts: ContractOptions): void {
@@ -118,7 +123,7 @@ function contractCases(name: string, factory: BackendFactory, opts: ContractOpti
     const a = b.view();
     const lease = await must(a, 'mail', 'a');
     assert.ok(lease.epoch > 0);
-    assert.deepEqual(await b.view().holder('mail'), { holder: 'a', epoch: lease.epoch });
+    assert.deepEqual(who(await b.view().holder('mail')), { holder: 'a', epoch: lease.epoch });
   });
 
   withBackend('no second holder while the first keeps renewing', async (b, clock) => {
@@ -211,16 +216,21 @@ function contractCases(name: string, factory: BackendFactory, opts: ContractOpti
     const [a, observer] = [b.view(), b.view()];
     const first = await must(a, 'mail', 'a');
     await a.release(first);
-    assert.deepEqual(await observer.holder('mail'), { holder: null, epoch: first.epoch });
+    assert.deepEqual(who(await observer.holder('mail')), { holder: null, epoch: first.epoch });
     const second = await must(a, 'mail', 'a');
-    assert.deepEqual(await observer.holder('mail'), { holder: 'a', epoch: second.epoch });
+    const held = await observer.holder('mail');
+    assert.deepEqual(who(held), { holder: 'a', epoch: second.epoch });
+    if (held.freeAtMs !== undefined) {
+      // The wake-up hint is never earlier than the arbiter's own rule (ttl + margin of silence).
+      assert.ok(held.freeAtMs >= second.renewedAtMs + timing.ttlMs + timing.marginMs, `freeAtMs ${held.freeAtMs} earlier than ttl + margin after the grant`);
+    }
     if (real) {
       await untilFree(observer, 'mail', clock);
       assert.ok(clock.now() - second.renewedAtMs > timing.ttlMs + timing.marginMs, 'reported free before ttl + margin');
     } else {
       await clock.advance(takeoverMs);
     }
-    assert.deepEqual(await observer.holder('mail'), { holder: null, epoch: second.epoch });
+    assert.deepEqual(who(await observer.holder('mail')), { holder: null, epoch: second.epoch });
   });
 
   withBackend('a call whose signal is aborted counts as not done', async (b) => {

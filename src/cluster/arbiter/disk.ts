@@ -156,8 +156,9 @@ export class DiskArbiter implements Arbiter {
     if (!raw) return { holder: null, epoch: 0 };
     const record = JSON.parse(raw) as ClaimRecord;
     const since = this.claims.get(group)?.since ?? this.clock.now();
-    const silent = this.clock.now() - since > this.timing.ttlMs + this.timing.marginMs;
-    return { holder: record.released || silent ? null : record.holder, epoch: record.epoch };
+    const freeAtMs = since + this.timing.ttlMs + this.timing.marginMs;
+    if (record.released || this.clock.now() > freeAtMs) return { holder: null, epoch: record.epoch };
+    return { holder: record.holder, epoch: record.epoch, freeAtMs };
   }
 
   private infoOf(top: ClaimRead | null): HolderInfo {

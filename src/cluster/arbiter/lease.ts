@@ -47,6 +47,12 @@ export interface HolderInfo {
   readonly holder: string | null;
   /** Highest epoch granted so far (0 when never granted). */
   readonly epoch: number;
+  /**
+   * When (this observer's clock) a holder that stays silent from now on becomes free for
+   * this observer, where the arbiter can tell (disk: last change seen + ttl + margin). A
+   * hint to wake up at that instant instead of the next heartbeat; acquire() decides.
+   */
+  readonly freeAtMs?: number;
 }
 
 export type RefusalReason =

@@ -160,13 +160,15 @@ const alert = z.discriminatedUnion('type', [
   }).strict(),
 ]);
 
-/** The default safety margin: a sixth of the TTL (500 ms for the default 3 s), see docs/arbiter.md. */
+/** The default safety margin: a sixth of the TTL (333 ms for the default 2 s), see docs/arbiter.md. */
 export function defaultLeaseMargin(leaseTtlMs: number): number {
   return Math.floor(leaseTtlMs / 6);
 }
 
 const arbiterTiming = {
-  leaseTtl: positiveDuration.default(3_000),
+  // 2 s (etcd's shortest lease) puts detection plus takeover under 3 s (docs/arbiter.md,
+  // bench/failover.ts); slow shared storage needs a longer one.
+  leaseTtl: positiveDuration.default(2_000),
   /** The holder stops at leaseTtl - margin, the others wait leaseTtl + margin (default leaseTtl / 6). */
   margin: positiveDuration.optional(),
 };
@@ -199,8 +201,10 @@ export const clusterConfigSchema = z.object({
   }).strict()).min(1),
   heartbeat: z.object({
     interval: positiveDuration.default(500),
-    timeout: positiveDuration.default(3_000),
-  }).strict().default({ interval: 500, timeout: 3_000 }),
+    // Not longer than the lease's ttl + margin: a dead peer must count as gone by the time
+    // its lease can be taken, or the heartbeat, not the lease, sets the takeover time.
+    timeout: positiveDuration.default(2_000),
+  }).strict().default({ interval: 500, timeout: 2_000 }),
   arbiter,
   /** Run on every node; see NodeStatus.failingMonitors. */
   nodeMonitors: z.array(nodeMonitor).default([]),

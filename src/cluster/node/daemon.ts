@@ -36,6 +36,8 @@ import { statusReport } from './status-report.ts';
 
 const MAX_FAILURES_KEPT = 50;
 const MAX_RESULTS_KEPT = 20;
+/** Re-planning rounds within one cycle after a lease was acquired (acquire, probe, start). */
+const MAX_FOLLOW_UP_ROUNDS = 4;
 
 export interface DaemonOptions {
   readonly config: ClusterConfig;
@@ -81,6 +83,10 @@ export class NodeDaemon {
   private timer: NodeJS.Timeout | undefined;
   private expectedAt = 0;
   private ticking = false;
+  /** A wake-up arrived during a tick: run another one as soon as it ends. */
+  private wakePending = false;
+  /** What each peer last reported of its state (not its ages), to notice a change. */
+  private readonly peerStateKey = new Map<string, string>();
   /** The first tick's lateness is start-up work (module loading), not a pause. */
   private ticked = false;
   private cycle: Promise<void> | null = null;
@@ -126,7 +132,10 @@ export class NodeDaemon {
       runOther: (action, signal) => this.runOther(action, signal),
     });
     for (const g of this.config.groups) this.resources.set(g.name, {});
-    this.channel.onReport = (from, report) => this.mergeOperator(report.operator, from);
+    this.channel.onReport = (from, report) => {
+      this.mergeOperator(report.operator, from);
+      this.notePeerState(from, report);
+    };
     this.channel.onRefused = (from, reason) => this.log.warn({ from, reason }, 'heartbeat refused');
   }
 
@@ -199,6 +208,10 @@ export class NodeDaemon {
       this.feedGuard();
       this.observePeers();
       await this.leases.refreshHolders(this.config.groups.map((g) => g.name));
+      // A silent holder's lease frees up between heartbeats: look again at that instant
+      // (the disk arbiter's own rule is "silent for more than ttl + margin", hence + 1).
+      const freeAt = this.leases.nextFreeAt();
+      if (freeAt !== null) this.wakeAt(freeAt + 1);
       this.syncMonitors();
       if (!this.cycle) {
         this.cycleAbort = new AbortController();
@@ -210,7 +223,44 @@ export class NodeDaemon {
       this.emit({ kind: 'node.error', level: 'error', message: `tick failed: ${(err as Error).message}` });
     } finally {
       this.ticking = false;
+      if (this.wakePending) {
+        this.wakePending = false;
+        this.wakeAt(this.clock.now());
+      }
     }
+  }
+
+  /**
+   * Runs a tick at `atMs` (our clock) instead of at the next heartbeat, when that is sooner:
+   * a peer released a lease or changed state, an operator asked for something, a lease is
+   * about to free up. Safety does not depend on it (the lease does); only latency does.
+   */
+  private wakeAt(atMs: number): void {
+    if (this.shuttingDown || !this.ticked) return;
+    if (this.ticking) {
+      if (atMs <= this.clock.now()) this.wakePending = true;
+      else if (atMs < this.expectedAt) this.reschedule(atMs);
+      return;
+    }
+    if (atMs < this.expectedAt) this.reschedule(atMs);
+  }
+
+  private reschedule(atMs: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.schedule(Math.max(0, atMs - this.clock.now()));
+  }
+
+  private wake(): void {
+    this.wakeAt(this.clock.now());
+  }
+
+  /** A peer whose resources, operator-visible flags or monitors changed: re-plan now. */
+  private notePeerState(from: string, report: NodeReport): void {
+    const groups = Object.fromEntries(Object.entries(report.groups ?? {}).map(([g, r]) => [g, r.resources]));
+    const key = JSON.stringify([report.stopped, report.maintenance, report.failingMonitors, groups]);
+    const before = this.peerStateKey.get(from);
+    this.peerStateKey.set(from, key);
+    if (before !== undefined && before !== key) this.wake();
   }
 
   /** We were paused (SIGSTOP, a stall): before anything else, judge every lease again. */
@@ -237,16 +287,25 @@ export class NodeDaemon {
   }
 
   private async runCycle(signal: AbortSignal): Promise<void> {
-    const view = this.view();
-    const plan = decide(view);
-    const summary = summarizeCycle(view, plan);
-    if (summary !== this.lastSummary) {
-      this.lastSummary = summary;
-      this.log.info({ cycle: summary }, 'cycle');
+    for (let round = 0; round < MAX_FOLLOW_UP_ROUNDS && !signal.aborted; round++) {
+      const view = this.view();
+      const plan = decide(view);
+      const summary = summarizeCycle(view, plan);
+      if (summary !== this.lastSummary) {
+        this.lastSummary = summary;
+        this.log.info({ cycle: summary }, 'cycle');
+      }
+      if (plan.actions.length === 0) return;
+      this.emit({ kind: 'plan', level: 'info', message: plan.reasons.join('; ') || summary, data: { actions: plan.actions.length } });
+      const results = await this.executor.run(plan, signal, (r) => this.apply(r));
+      // Tell the peers now, not at the next heartbeat: a released lease or stopped resources
+      // let the next node start at once (the planned move's gap).
+      this.channel.send(this.report());
+      // A lease just acquired (or probes just done under it) plans the starts now, not a
+      // heartbeat later; anything else waits for the next tick as before.
+      const progressed = results.some((r) => r.exec === 'done' && ((r.action.kind === 'acquire-lease' && r.rc === 0) || r.action.kind === 'probe'));
+      if (!progressed) return;
     }
-    if (plan.actions.length === 0) return;
-    this.emit({ kind: 'plan', level: 'info', message: plan.reasons.join('; ') || summary, data: { actions: plan.actions.length } });
-    await this.executor.run(plan, signal, (r) => this.apply(r));
   }
 
   // ---- applying results -----------------------------------------------------------------
@@ -485,6 +544,7 @@ export class NodeDaemon {
     const state: OperatorState = { ...next, version: { wall: Math.max(Date.now(), prev.version.wall + 1), node: this.self } };
     this.operator.set(group, state);
     this.saveOperator();
+    this.wake();
     for (const p of this.channel.peers.keys()) {
       if (this.channel.isReachable(p, this.config.heartbeat.timeout)) void this.call(p, 'POST', '/peer/operator', { group, state }, 2_000);
     }
@@ -499,6 +559,7 @@ export class NodeDaemon {
       if (isNewer(s, cur)) {
         this.operator.set(g, s);
         this.saveOperator();
+        this.wake();
         if (s.version.node !== this.self && (s.request !== cur.request || s.moveTo !== cur.moveTo || s.suspended.join() !== cur.suspended.join())) {
           this.emit({ kind: 'group.request', level: 'info', group: g, message: `operator request for ${g} from ${s.version.node} (via ${from}): ${describeOperator(s)}` });
         }

@@ -107,6 +107,12 @@ export class LeaseKeeper {
     }));
   }
 
+  /** The earliest instant another node's lease becomes free as we watch it (disk arbiter), or null. */
+  nextFreeAt(): number | null {
+    const times = [...this.holders.values()].flatMap((h) => (h.holder !== null && h.holder !== this.self && h.freeAtMs !== undefined ? [h.freeAtMs] : []));
+    return times.length > 0 ? Math.min(...times) : null;
+  }
+
   async acquire(group: string, signal: AbortSignal): Promise<{ ok: true; epoch: number; from: string | null } | { ok: false; reason: string }> {
     const r = await this.arbiter.acquire(group, this.self, AbortSignal.any([signal, AbortSignal.timeout(this.callTimeoutMs)]));
     if (!r.ok) {
