@@ -12,22 +12,28 @@
 # commands below reach this node's daemon. MAIL_DATA (the data volume) comes from the
 # resource's params.env. Exit 0 = started; anything else is a failed start.
 
-MAIL_DATA=${MAIL_DATA:?MAIL_DATA (the mail data volume) is not set in the resource\'s params.env}
+MAIL_DATA=${MAIL_DATA:?is not set: name the mail data volume in the script resource params.env}
 
 # Every mail service, with monitoring (ARMLOAD NAME /S /M "ExpressMail ... Service"):
-# an exit is restarted up to 3 times within an hour, then the group fails over.
+# an exit is restarted up to 3 times within an hour, then the group fails over. Each
+# `svc load` only hands the command to the daemon, so they run side by side (a start
+# takes one command's time, not seven); the function fails if any of them failed.
 load_mail_services() {
-  tandem svc load smtp --monitor -- tandem mail serve smtp --data "$MAIL_DATA" || return 1
-  tandem svc load password --monitor -- tandem mail serve password --data "$MAIL_DATA" || return 1
-  tandem svc load pop3 --monitor -- tandem mail serve pop3 --data "$MAIL_DATA" || return 1
-  tandem svc load imap --monitor -- tandem mail serve imap --data "$MAIL_DATA" || return 1
-  tandem svc load http --monitor -- tandem mail serve http --data "$MAIL_DATA" || return 1
-  tandem svc load cron --monitor -- tandem mail serve cron --data "$MAIL_DATA" || return 1
-  tandem svc load ldap --monitor -- tandem mail serve ldap --data "$MAIL_DATA" || return 1
+  pids=
+  tandem svc load smtp --monitor -- tandem mail serve smtp --data "$MAIL_DATA" & pids="$pids $!"
+  tandem svc load password --monitor -- tandem mail serve password --data "$MAIL_DATA" & pids="$pids $!"
+  tandem svc load pop3 --monitor -- tandem mail serve pop3 --data "$MAIL_DATA" & pids="$pids $!"
+  tandem svc load imap --monitor -- tandem mail serve imap --data "$MAIL_DATA" & pids="$pids $!"
+  tandem svc load http --monitor -- tandem mail serve http --data "$MAIL_DATA" & pids="$pids $!"
+  tandem svc load cron --monitor -- tandem mail serve cron --data "$MAIL_DATA" & pids="$pids $!"
+  tandem svc load ldap --monitor -- tandem mail serve ldap --data "$MAIL_DATA" & pids="$pids $!"
   # Central account management (S7): only a domain master or slave replicates.
   case "$(tandem mail replication status --data "$MAIL_DATA" | sed -n 's/^role: //p')" in
-    master|slave) tandem svc load replication --monitor -- tandem mail serve replication --data "$MAIL_DATA" || return 1 ;;
+    master|slave) tandem svc load replication --monitor -- tandem mail serve replication --data "$MAIL_DATA" & pids="$pids $!" ;;
   esac
+  failed=0
+  for pid in $pids; do wait "$pid" || failed=1; done
+  return $failed
 }
 
 # *************************************************************************

@@ -10,11 +10,14 @@
 # to run twice (after a daemon crash the daemon does not know what ran): killing a
 # service that is not loaded is reported and ignored.
 
-# Stop every mail service (ARMKILL NAME). Replication is killed too when it ran.
+# Stop every mail service (ARMKILL NAME), side by side: each kill waits for its service
+# to exit (TERM, then KILL after 5 s). Replication is killed too when it ran; a service
+# that is not loaded is not an error.
 kill_mail_services() {
   for svc in smtp password pop3 imap http cron ldap replication; do
-    tandem svc kill "$svc" 2>/dev/null || true
+    tandem svc kill "$svc" >/dev/null 2>&1 &
   done
+  wait
 }
 
 # *************************************************************************

@@ -35,6 +35,8 @@ export interface MailClusterOptions {
   monitorIntervalMs?: number;
   /** Start the nodes and wait for the group on sv1 (default true). */
   start?: boolean;
+  /** Relay mail for other domains through this host (cleartext, no login), e.g. a test sink. */
+  smarthost?: { host: string; port: number };
 }
 
 export class MailCluster {
@@ -89,6 +91,8 @@ export class MailCluster {
       auth: { allowPlaintextOnLoopback: true },
       // Outbound SMTP leaves from the VIP, whichever node runs the group.
       queue: { sourceAddress: vip },
+      // Local test clients may relay (to the smarthost) without logging in.
+      ...(opts.smarthost ? { relay: { networks: ['127.0.0.0/8'], smarthost: { ...opts.smarthost, requireTls: false } } } : {}),
     };
     const services = mailServicesFor(validateSettings({ version: 1, hostname: 'mail.lab.test', primaryDomain: LAB_DOMAIN, ...settings }, 'lab'));
     lab = new MailCluster(h, vip, ports, services, style);

@@ -2,7 +2,7 @@
 // port monitor), on two real node daemons with the built-in agents: it starts on sv1, mail
 // sent by SMTP to the VIP is readable by IMAP and POP3, and after SIGKILL of sv1's daemon
 // (its guard kills the services) the group runs on sv2 with the same mail, every service
-// listening on the VIP only.
+// listening on the VIP only and outbound mail leaving from the VIP.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import nodemailer from 'nodemailer';
 import { ImapFlow } from 'imapflow';
 import { eventually, isAlive } from '../helpers/cluster.ts';
 import { LAB_USERS, listeningSockets, MailCluster } from '../helpers/mail-cluster.ts';
+import { startSink } from './queue-sink.ts';
 
 async function sendMail(lab: MailCluster, subject: string): Promise<void> {
   const transport = nodemailer.createTransport({ host: lab.vip, port: lab.ports.smtp, secure: false, ignoreTLS: true });
@@ -35,7 +36,9 @@ async function imapSubjects(lab: MailCluster): Promise<string[]> {
 }
 
 test('declarative mail group: SMTP in, IMAP out on the VIP; SIGKILL of sv1 moves it to sv2 with the mail', async () => {
-  const lab = await MailCluster.create({ style: 'services' });
+  // The smarthost: a recording SMTP server on 127.0.0.1, outside the group.
+  const sink = await startSink({ host: '127.0.0.1' });
+  const lab = await MailCluster.create({ style: 'services', smarthost: { host: sink.host, port: sink.port } }).catch(async (err: unknown) => { await sink.close(); throw err; });
   try {
     await sendMail(lab, 'before failover');
     assert.deepEqual(await eventually('the mail in alice\'s INBOX over IMAP', async () => {
@@ -55,7 +58,14 @@ test('declarative mail group: SMTP in, IMAP out on the VIP; SIGKILL of sv1 moves
     const sockets = await listeningSockets(sv2Pids);
     assert.ok(sockets.length >= 6, `the services listen: ${JSON.stringify(sockets)}`);
     for (const s of sockets) assert.equal(s.address, lab.vip, `${s.address}:${s.port} is not the VIP`);
+
+    // Outbound SMTP (the queue, relayed to the smarthost) leaves from the VIP on sv2 too.
+    const transport = nodemailer.createTransport({ host: lab.vip, port: lab.ports.smtp, secure: false, ignoreTLS: true });
+    await transport.sendMail({ from: LAB_USERS[0].address, to: 'carol@remote.test', subject: 'outbound', text: 'hi' });
+    const out = await eventually('the relayed mail at the smarthost', () => sink.messages.find((m) => m.to.includes('carol@remote.test')), 30_000);
+    assert.equal(out.remoteAddress.replace(/^::ffff:/, ''), lab.vip, 'the queue connects from the VIP');
   } finally {
     await lab.cleanup();
+    await sink.close();
   }
 });
