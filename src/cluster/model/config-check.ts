@@ -20,8 +20,10 @@ export function checkClusterConfig(config: ClusterConfig): string[] {
   if (hb.timeout <= hb.interval) add('heartbeat.timeout', `must be longer than heartbeat.interval (${hb.timeout} ms <= ${hb.interval} ms)`);
   const ttl = config.arbiter.leaseTtl;
   if (ttl <= hb.interval) add('arbiter.leaseTtl', `must be longer than heartbeat.interval, or the lease cannot be renewed in time (${ttl} ms <= ${hb.interval} ms)`);
-  // etcd refuses shorter leases; failing here beats a lease that is silently longer.
-  if (config.arbiter.type === 'etcd' && ttl < 2_000) add('arbiter.leaseTtl', `etcd leases are at least 2 s (got ${ttl} ms)`);
+  // The etcd lease is ttl + margin rounded up to whole seconds, and etcd grants at least
+  // 2 s: failing here beats a lease that is silently longer than configured.
+  const margin = (config.arbiter as { margin?: number }).margin ?? Math.floor(ttl / 6);
+  if (config.arbiter.type === 'etcd' && ttl + margin <= 1_000) add('arbiter.leaseTtl', `etcd leases are at least 2 s: leaseTtl + margin must be over 1 s (got ${ttl} + ${margin} ms)`);
 
   duplicates(config.nodeMonitors.map((m) => m.name)).forEach((i) => add(`nodeMonitors.${i}.name`, `duplicate monitor name "${config.nodeMonitors[i]?.name}"`));
   config.nodeMonitors.forEach((m, i) => {

@@ -25,9 +25,9 @@ const group0 = (c: Raw): any => c.groups[0];
 test('a minimal config gets the documented defaults, durations in milliseconds', () => {
   const r = validateClusterConfig(BASE);
   assert.ok(r.ok, JSON.stringify(r));
-  assert.deepEqual(r.config.heartbeat, { interval: 500, timeout: 3000 });
-  assert.equal(r.config.arbiter.leaseTtl, 3000);
-  assert.equal(r.config.arbiter.margin, 500, 'the margin defaults to a sixth of the TTL');
+  assert.deepEqual(r.config.heartbeat, { interval: 500, timeout: 2000 });
+  assert.equal(r.config.arbiter.leaseTtl, 2000);
+  assert.equal(r.config.arbiter.margin, 333, 'the margin defaults to a sixth of the TTL');
   const g = r.config.groups[0];
   assert.equal(g?.startup, 'auto');
   assert.equal(g?.failback, 'manual');
@@ -59,7 +59,7 @@ const problems: { name: string; raw: unknown; expect: RegExp }[] = [
   { name: 'a margin of half the TTL', raw: edit((c) => { (c.arbiter as any).leaseTtl = '2s'; (c.arbiter as any).margin = '1s'; }), expect: /^arbiter\.margin: must be more than 0 and less than half of leaseTtl \(got margin 1000 ms, leaseTtl 2000 ms\)/ },
   { name: 'a zero margin', raw: edit((c) => { (c.arbiter as any).margin = 0; }), expect: /^arbiter\.margin: must be longer than 0/ },
   { name: 'a margin that is not a duration', raw: edit((c) => { (c.arbiter as any).margin = 'a bit'; }), expect: /^arbiter\.margin: expected a duration/ },
-  { name: 'an etcd lease under 2 s', raw: edit((c) => { c.arbiter = { type: 'etcd', endpoints: ['http://198.18.0.9:2379'], leaseTtl: '1s' } as any; }), expect: /^arbiter\.leaseTtl: etcd leases are at least 2 s/ },
+  { name: 'an etcd lease under 2 s', raw: edit((c) => { c.arbiter = { type: 'etcd', endpoints: ['http://198.18.0.9:2379'], leaseTtl: '800ms' } as any; }), expect: /^arbiter\.leaseTtl: etcd leases are at least 2 s: leaseTtl \+ margin must be over 1 s \(got 800 \+ 133 ms\)/ },
   { name: 'a monitor timeout longer than its interval', raw: edit((c) => { group0(c).resources[2].monitors[0].interval = '2s'; }), expect: /^groups\.0\.resources\.2\.monitors\.0\.timeout: must not be longer than interval \(3000 ms > 2000 ms\)/ },
   { name: 'a recovery window shorter than the interval', raw: edit((c) => { group0(c).resources[2].monitors[0].recovery = { window: '1s' }; }), expect: /^groups\.0\.resources\.2\.monitors\.0\.recovery\.window: must be at least the monitor interval/ },
   { name: 'a duplicate monitor name', raw: edit((c) => { group0(c).resources[2].monitors.push({ name: 'm', kind: 'agent' }); }), expect: /^groups\.0\.resources\.2\.monitors\.1\.name: duplicate monitor name "m"/ },
