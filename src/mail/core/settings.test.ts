@@ -37,7 +37,7 @@ test('a minimal file gets every documented default', () => {
     relay: { networks: [], smarthost: null },
     limits: {
       messageSizeBytes: 26214400, recipientsPerMessage: 100, connectionsPerIp: 20, maxConnections: 1000,
-      lineLengthBytes: 4096, idleTimeoutSeconds: 300, pop3IdleTimeoutSeconds: 600, dataTimeoutSeconds: 600,
+      lineLengthBytes: 4096, idleTimeoutSeconds: 300, pop3IdleTimeoutSeconds: 600, dataTimeoutSeconds: 600, drainTimeoutSeconds: 5,
     },
     imap: { autologoutSeconds: 1800, idleTimeoutSeconds: 3600, maxLineBytes: 65536, inlineLiteralBytes: 65536, maxCommandBytes: 1048576 },
     delivery: { quotaExceeded: 'tempfail', maxHops: 50, defaultQuotaBytes: 0 },

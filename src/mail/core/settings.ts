@@ -110,7 +110,13 @@ export const settingsSchema = z.object({
     pop3IdleTimeoutSeconds: z.number().int().min(1).default(600),
     /** Time allowed for one whole SMTP DATA transfer. */
     dataTimeoutSeconds: z.number().int().min(1).default(600),
-  }).strict().default({ messageSizeBytes: 25 * 1024 * 1024, recipientsPerMessage: 100, connectionsPerIp: 20, maxConnections: 1000, lineLengthBytes: 4096, idleTimeoutSeconds: 300, pop3IdleTimeoutSeconds: 600, dataTimeoutSeconds: 600 }),
+    /**
+     * How long a stopping service (SIGTERM: a planned move, a restart) drains: SMTP
+     * transactions and IMAP/POP3 commands in flight finish, new clients are told to retry
+     * (docs/switchover.md). Keep the cluster's timeouts.stop above twice this.
+     */
+    drainTimeoutSeconds: z.number().int().min(0).max(600).default(5),
+  }).strict().default({ messageSizeBytes: 25 * 1024 * 1024, recipientsPerMessage: 100, connectionsPerIp: 20, maxConnections: 1000, lineLengthBytes: 4096, idleTimeoutSeconds: 300, pop3IdleTimeoutSeconds: 600, dataTimeoutSeconds: 600, drainTimeoutSeconds: 5 }),
   /** The IMAP service (issue 3): timers and the bounds on what one command may hold. */
   imap: z.object({
     /** Autologout of a session that sends nothing: RFC 9051 section 5.4 asks for at least 30 minutes. */

@@ -77,7 +77,17 @@ export async function startHttpService(ctx: MailContext): Promise<HttpService> {
     ports,
     async close() {
       clearInterval(purge);
-      await Promise.all(apps.map((a) => a.close()));
+      // Stops accepting; requests in flight finish (they are short), bounded by the drain
+      // time (docs/switchover.md), after which the connections still open are cut.
+      const closed = Promise.all(apps.map((a) => a.close()));
+      let timer: NodeJS.Timeout | undefined;
+      const late = await Promise.race([closed, new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), settings.limits.drainTimeoutSeconds * 1000); })]);
+      clearTimeout(timer);
+      if (late === 'late') {
+        log.info({ event: 'http.drain.done', cut: true }, 'drain time over: open requests cut');
+        for (const a of apps) a.server.closeAllConnections();
+        await closed;
+      }
       await mailbox.close();
       web.close();
       log.info({ event: 'http.closed' });

@@ -1,6 +1,8 @@
 // The imap service: a cleartext listener with STARTTLS (port 143 style) and an implicit-TLS
 // listener (port 993 style, RFC 8314), connection limits, login throttling shared in
-// design with POP3, and a graceful close that says BYE to every session (RFC 9051 7.1.5).
+// design with POP3, and a graceful close, the drain of docs/switchover.md: every session
+// gets BYE [UNAVAILABLE] once its command in progress is done (RFC 9051 7.1.5), new
+// connections get it instead of the greeting, for up to limits.drainTimeoutSeconds.
 import { createServer, type Server, type Socket } from 'node:net';
 import { createSecureContext, createServer as createTlsServer, type SecureContext } from 'node:tls';
 import { join } from 'node:path';
@@ -15,6 +17,7 @@ import { ImapConnection } from './server/connection.ts';
 import { ImapSession } from './server/session.ts';
 import { LiteralSinks, cleanTmpDir } from './server/literal-sink.ts';
 import { FolderWatches } from './server/watches.ts';
+import { shutdownBye } from './server/shutdown.ts';
 
 export interface ImapService extends RunningService {
   readonly ports: { imap?: number; imaps?: number };
@@ -27,8 +30,6 @@ export interface ImapServiceOptions {
   readonly messages?: MessageLayer;
 }
 
-/** How long close() lets sessions finish their current command before cutting them. */
-const CLOSE_GRACE_MS = 3000;
 
 /** The message layer, loaded on first use so the service starts without it. */
 function lazyMessages(ctx: MailContext, given?: MessageLayer): { get: () => Promise<MessageLayer>; close: () => Promise<void> } {
@@ -97,6 +98,15 @@ export async function startImapService(ctx: MailContext, options: ImapServiceOpt
     return why === null ? null : `${why}; try again later`;
   };
   const sessions = new Set<{ session: ImapSession; done: Promise<void> }>();
+  let draining = false;
+  /** A connection that arrives during the drain: BYE instead of the greeting. */
+  const drained = new Set<Socket>();
+  const refuseDrained = (socket: Socket): void => {
+    log.info({ event: 'imap.connect.drained', ip: socket.remoteAddress });
+    drained.add(socket);
+    socket.once('close', () => drained.delete(socket));
+    socket.end(shutdownBye(settings.hostname));
+  };
 
   function startSession(socket: Socket, secure: boolean): void {
     socket.setNoDelay(true);
@@ -116,6 +126,7 @@ export async function startImapService(ctx: MailContext, options: ImapServiceOpt
   if (settings.listen.imap.port !== null) {
     const plain = createServer((socket) => {
       socket.on('error', () => undefined);
+      if (draining) return refuseDrained(socket);
       const refusal = admit(socket);
       if (refusal) {
         log.warn({ event: 'imap.connection.refused', ip: socket.remoteAddress, reason: refusal });
@@ -132,11 +143,13 @@ export async function startImapService(ctx: MailContext, options: ImapServiceOpt
   if (settings.listen.imaps.port !== null && tls) {
     const secure = createTlsServer({ cert: ctx.tls.cert, key: ctx.tls.key, handshakeTimeout: 30_000 });
     // Limits apply to the TCP connection, before any TLS work is spent on it.
+    // During the drain the handshake goes on, so the client can read its BYE.
     secure.on('connection', (socket: Socket) => {
-      if (admit(socket)) socket.destroy();
+      if (!draining && admit(socket)) socket.destroy();
     });
     secure.on('secureConnection', (socket) => {
       socket.on('error', () => undefined);
+      if (draining) return refuseDrained(socket);
       startSession(socket, true);
     });
     secure.on('tlsClientError', (e) => log.info({ event: 'imap.tls.handshake-failed', error: e.message }));
@@ -153,16 +166,23 @@ export async function startImapService(ctx: MailContext, options: ImapServiceOpt
     ports,
     deps,
     async close() {
+      // The listeners stay open while the sessions drain: a client that connects now
+      // hears BYE [UNAVAILABLE] and retries, rather than finding the port closed.
+      draining = true;
       limiter.shutDown();
-      const stopped = Promise.all(servers.map(closeServer));
+      const drainMs = settings.limits.drainTimeoutSeconds * 1000;
+      log.info({ event: 'imap.drain.start', sessions: sessions.size, timeoutMs: drainMs });
       for (const { session } of sessions) session.shutdown();
       const all = Promise.all([...sessions].map((s) => s.done));
       let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<void>((resolve) => { timer = setTimeout(resolve, CLOSE_GRACE_MS); });
-      await Promise.race([all, deadline]);
+      const deadline = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), drainMs); });
+      const late = await Promise.race([all, deadline]);
       clearTimeout(timer);
-      // Whatever is left (a client not reading, a TLS handshake in progress) is cut.
+      log.info({ event: 'imap.drain.done', left: sessions.size }, late === 'late' ? `drain time over: ${sessions.size} session(s) cut` : 'every session ended');
+      const stopped = Promise.all(servers.map(closeServer));
+      // Whatever is left (a client not reading, a stalled literal, a TLS handshake) is cut.
       limiter.destroyAll();
+      for (const socket of drained) socket.destroy();
       await all;
       await stopped;
       deps.watches.closeAll();

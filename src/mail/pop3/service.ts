@@ -1,6 +1,9 @@
 // The pop3 service: a cleartext listener with STLS (port 110 style) and an implicit-TLS
-// listener (port 995 style, RFC 8314), connection limits, and a graceful close that
-// ends every session with "-ERR" and without applying its deletions (RFC 1939 section 6).
+// listener (port 995 style, RFC 8314), connection limits, and a graceful close, the drain
+// of docs/switchover.md: every session ends with "-ERR [SYS/TEMP]" (RFC 3206) after its
+// command in progress, without applying its deletions (RFC 1939 section 6), and new
+// connections get "-ERR [SYS/TEMP]" instead of the greeting, for up to
+// limits.drainTimeoutSeconds.
 import { createServer, type Server, type Socket } from 'node:net';
 import { createSecureContext, createServer as createTlsServer, type SecureContext } from 'node:tls';
 import type { MailContext, RunningService } from '../core/context.ts';
@@ -23,8 +26,6 @@ export interface Pop3ServiceOptions {
   readonly store?: Pop3Store;
 }
 
-/** How long close() lets sessions finish their current command before cutting them. */
-const CLOSE_GRACE_MS = 3000;
 
 export async function startPop3Service(ctx: MailContext, options: Pop3ServiceOptions = {}): Promise<Pop3Service> {
   const { settings, log } = ctx;
@@ -62,6 +63,15 @@ export async function startPop3Service(ctx: MailContext, options: Pop3ServiceOpt
     return why === null ? null : `${why}; try again later`;
   };
   const sessions = new Set<{ session: Pop3Session; done: Promise<void> }>();
+  let draining = false;
+  const drained = new Set<Socket>();
+  /** A connection that arrives during the drain: -ERR [SYS/TEMP] instead of the greeting. */
+  const refuseDrained = (socket: Socket): void => {
+    log.info({ event: 'pop3.connect.drained', ip: socket.remoteAddress });
+    drained.add(socket);
+    socket.once('close', () => drained.delete(socket));
+    socket.end(formatReply(err(`${settings.hostname} service moving to another server, try again shortly`, 'SYS/TEMP')));
+  };
 
   function startSession(socket: Socket, secure: boolean): void {
     socket.setNoDelay(true);
@@ -80,6 +90,7 @@ export async function startPop3Service(ctx: MailContext, options: Pop3ServiceOpt
   if (settings.listen.pop3.port !== null) {
     const plain = createServer((socket) => {
       socket.on('error', () => undefined);
+      if (draining) return refuseDrained(socket);
       const refusal = admit(socket);
       if (refusal) {
         log.warn({ event: 'pop3.connection.refused', ip: socket.remoteAddress, reason: refusal });
@@ -97,11 +108,13 @@ export async function startPop3Service(ctx: MailContext, options: Pop3ServiceOpt
     const secure = createTlsServer({ cert: ctx.tls.cert, key: ctx.tls.key, handshakeTimeout: Math.min(deps.limits.idleTimeoutMs, 30_000) });
     // Limits apply to the TCP connection, before any TLS work is spent on it; a refused
     // client cannot be told why in cleartext on this port, so it is just closed.
+    // During the drain the handshake goes on, so the client can read why it is refused.
     secure.on('connection', (socket: Socket) => {
-      if (admit(socket)) socket.destroy();
+      if (!draining && admit(socket)) socket.destroy();
     });
     secure.on('secureConnection', (socket) => {
       socket.on('error', () => undefined);
+      if (draining) return refuseDrained(socket);
       startSession(socket, true);
     });
     secure.on('tlsClientError', (e) => log.info({ event: 'pop3.tls.handshake-failed', error: e.message }));
@@ -117,16 +130,23 @@ export async function startPop3Service(ctx: MailContext, options: Pop3ServiceOpt
     listening,
     ports,
     async close() {
+      // The listeners stay open while the sessions drain: a client that connects now is
+      // told to retry, rather than finding the port closed.
+      draining = true;
       limiter.shutDown();
-      const stopped = Promise.all(servers.map(closeServer));
+      const drainMs = settings.limits.drainTimeoutSeconds * 1000;
+      log.info({ event: 'pop3.drain.start', sessions: sessions.size, timeoutMs: drainMs });
       for (const { session } of sessions) session.shutdown();
       const all = Promise.all([...sessions].map((s) => s.done));
       let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<void>((resolve) => { timer = setTimeout(resolve, CLOSE_GRACE_MS); });
-      await Promise.race([all, deadline]);
+      const deadline = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), drainMs); });
+      const late = await Promise.race([all, deadline]);
       clearTimeout(timer);
+      log.info({ event: 'pop3.drain.done', left: sessions.size }, late === 'late' ? `drain time over: ${sessions.size} session(s) cut` : 'every session ended');
+      const stopped = Promise.all(servers.map(closeServer));
       // Whatever is left (a client not reading, a TLS handshake in progress) is cut.
       limiter.destroyAll();
+      for (const socket of drained) socket.destroy();
       await all;
       await stopped;
       log.info({ event: 'pop3.closed' });

@@ -11,6 +11,13 @@ export interface ReadyLine { event: 'ready'; service: string; pid: number; liste
 
 export const READY_PREFIX = 'TANDEM-READY ';
 
+/**
+ * After the drain, what a service may still need to close (the queue runner's delivery in
+ * progress, flushing indexes) before it is ended anyway. The service resource's stop
+ * grace, timeouts.stop / 2, should exceed drainTimeoutSeconds plus this.
+ */
+const HARD_STOP_EXTRA_MS = 5_000;
+
 /** Set by a supervisor that gives the service a stdin pipe: its end means the supervisor is gone. */
 export const EXIT_WITH_PARENT_ENV = 'TANDEM_EXIT_WITH_PARENT';
 
@@ -52,12 +59,23 @@ export async function runService(name: string, dataDir: string): Promise<void> {
       if (stopping) return;
       clearInterval(keepAlive);
       stopping = true;
-      ctx.log.info({ event: 'service.stopping', signal }, `${name} stopping (${signal})`);
-      // A bounded graceful stop: transactions in flight may finish, then we go.
-      const hard = setTimeout(() => process.exit(0), 15_000);
+      const drainMs = ctx.settings.limits.drainTimeoutSeconds * 1000;
+      ctx.log.info({ event: 'service.stopping', signal, drainMs }, `${name} stopping (${signal}): draining for up to ${drainMs} ms`);
+      // A bounded graceful stop, the drain (docs/switchover.md): work in flight finishes,
+      // clients are told to retry, then we go. The service's own close() keeps to the
+      // drain time; this is the backstop for a close that hangs anyway. Either way the
+      // exit code is 0: a stop asked for and done.
+      const hard = setTimeout(() => {
+        ctx.log.warn({ event: 'service.stop.forced' }, `${name} did not close within ${drainMs + HARD_STOP_EXTRA_MS} ms; exiting`);
+        process.exit(0);
+      }, drainMs + HARD_STOP_EXTRA_MS);
       hard.unref();
       service.close().catch((err: unknown) => ctx.log.error({ err }, 'error while stopping')).finally(() => {
         ctx.directory.close();
+        ctx.log.info({ event: 'service.stopped' }, `${name} stopped`);
+        // Nothing of ours is left to finish; a stray handle (a library timer) must not
+        // keep a stopped service alive past the resource's stop timeout.
+        setTimeout(() => process.exit(0), 1_000).unref();
         resolve();
       });
     };

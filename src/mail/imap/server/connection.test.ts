@@ -79,8 +79,8 @@ test('service close sends BYE to every session, including one in IDLE', async ()
     assert.equal(await b.line(), '+ idling');
     const closing = s.stop();
     stopped = true;
-    assert.match(await a.line(), /^\* BYE server shutting down/);
-    assert.match(await b.line(), /^\* BYE server shutting down/);
+    assert.match(await a.line(), /^\* BYE \[UNAVAILABLE\] \S+ service moving to another server/);
+    assert.match(await b.line(), /^\* BYE \[UNAVAILABLE\] \S+ service moving to another server/);
     assert.ok(await a.waitClosed());
     assert.ok(await b.waitClosed());
     await closing;

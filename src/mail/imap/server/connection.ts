@@ -28,6 +28,13 @@ export class ImapConnection {
   private waiter: ((ev: ConnectionEvent) => void) | null = null;
   private closed = false;
   private shutdownRequested = false;
+  /**
+   * A command is on its way in (a literal announced or streaming): a shutdown lets it
+   * arrive and run before BYE, so an APPEND in transfer completes (docs/switchover.md).
+   */
+  private midCommand = false;
+  /** Set by a shutdown that came while midCommand: the next command still runs. */
+  private finishingCommand = false;
   private woken = false;
   private wakeable = false;
   private _secure: boolean;
@@ -52,10 +59,16 @@ export class ImapConnection {
   private readonly onData = (chunk: Buffer): void => {
     for (const ev of this.reader.push(chunk)) {
       switch (ev.kind) {
-        case 'literal-start': this.sinks.open(ev.stream, ev.size, this.storeLiterals); break;
+        case 'literal-start':
+          this.midCommand = true;
+          this.sinks.open(ev.stream, ev.size, this.storeLiterals);
+          break;
         case 'literal-chunk': this.sinks.write(ev.stream, ev.data); break;
         case 'literal-end': break;
-        default: this.deliver({ ...ev, streamsUpTo: this.sinks.lastStream });
+        default:
+          if (ev.kind === 'continue') this.midCommand = true;
+          else if (ev.kind === 'command' || ev.kind === 'error') this.midCommand = false;
+          this.deliver({ ...ev, streamsUpTo: this.sinks.lastStream });
       }
     }
     this.throttle();
@@ -106,14 +119,14 @@ export class ImapConnection {
    * change (wake()) ends the wait too (IDLE). Shutdown wins over queued commands.
    */
   nextEvent(timeoutMs: number, wakeable = false): Promise<ConnectionEvent> {
-    if (this.shutdownRequested) return Promise.resolve({ kind: 'shutdown' });
+    if (this.shutdownRequested && !this.finishingCommand) return Promise.resolve({ kind: 'shutdown' });
     if (wakeable && this.woken) {
       this.woken = false;
       return Promise.resolve({ kind: 'wake' });
     }
     const ev = this.queue.shift();
     this.throttle();
-    if (ev) return Promise.resolve(ev);
+    if (ev) return Promise.resolve(this.taken(ev));
     if (this.closed) return Promise.resolve({ kind: 'closed' });
     this.wakeable = wakeable;
     return new Promise((resolve) => {
@@ -124,7 +137,7 @@ export class ImapConnection {
       const done = (e: ConnectionEvent): void => {
         clearTimeout(timer);
         this.wakeable = false;
-        resolve(e);
+        resolve(this.taken(e));
       };
       this.waiter = done;
     });
@@ -141,13 +154,31 @@ export class ImapConnection {
     this.woken = false;
   }
 
+  /** The session takes `ev`: the command a shutdown was waiting for is now the session's. */
+  private taken(ev: ConnectionEvent): ConnectionEvent {
+    if (this.finishingCommand && (ev.kind === 'command' || ev.kind === 'error' || ev.kind === 'closed')) this.finishingCommand = false;
+    return ev;
+  }
+
+  /**
+   * Ends the session at its next command boundary with BYE. A command on its way in (a
+   * literal announced or streaming) is received and run first; an idle session (IDLE too)
+   * hears at once.
+   */
   requestShutdown(): void {
+    if (this.shutdownRequested) return;
     this.shutdownRequested = true;
-    if (this.waiter) this.deliver({ kind: 'shutdown' });
+    this.finishingCommand = this.midCommand;
+    if (this.waiter && !this.finishingCommand) this.deliver({ kind: 'shutdown' });
   }
 
   setRawLineMode(on: boolean): void { this.reader.setRawLineMode(on); }
-  rejectLiteral(): void { this.reader.rejectLiteral(); }
+  rejectLiteral(): void {
+    this.reader.rejectLiteral();
+    // The refused command is over: a shutdown waiting for it goes ahead.
+    this.midCommand = false;
+    this.finishingCommand = false;
+  }
 
   get compressed(): boolean { return this.deflate !== null; }
 

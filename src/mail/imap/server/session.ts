@@ -21,6 +21,7 @@ import type { Result, ServerDeps, SessionContext } from './command.ts';
 import { stateName, type ImapState } from './state.ts';
 import { COMMANDS } from './table.ts';
 import { quotaOf } from './quota-of.ts';
+import { shutdownBye } from './shutdown.ts';
 
 /** Literals a client that is not logged in may send (a LOGIN password is small). */
 const UNAUTHENTICATED_LITERAL_MAX = 1024;
@@ -187,7 +188,9 @@ export class ImapSession {
       case 'timeout':
         this.event('imap.autologout', {});
         return this.bye('autologout: idle for too long');
-      case 'shutdown': return this.bye('server shutting down; reconnect in a moment');
+      case 'shutdown':
+        await this.conn.write(shutdownBye(this.deps.hostname));
+        return true;
       case 'wake': return false;
       case 'line': return this.lineAsCommand(ev.line, ev.streamsUpTo);
       case 'error':

@@ -55,6 +55,8 @@ export const REPLIES = {
   tooManyConnectionsFromIp: (max: number) => reply(421, '4.7.0', `too many connections from your address (limit ${max}); try again later`),
   tooManyConnections: (max: number) => reply(421, '4.3.2', `too many connections (limit ${max}); try again later`),
   serverShuttingDown: () => reply(421, '4.3.2', 'server shutting down; try again later'),
+  /** RFC 5321 3.8 / 4.2.2: the drain of a planned move; the client retries (on the VIP, the new node). */
+  serviceMoving: (host: string) => reply(421, '4.3.2', `${host} Service moving to another server, try again shortly`),
   dataTimeout: (seconds: number) => reply(421, '4.4.2', `message not received within ${seconds}s; closing connection`),
   storageFailure: (id: string) => reply(451, '4.3.0', `local error in processing, message not accepted (ref ${id}); try again later`),
   accepted: (id: string) => reply(250, '2.0.0', `OK: message accepted, id ${id}`),

@@ -53,6 +53,11 @@ export function sessionHooks(shared: SmtpShared, listener: ListenerKind): Pick<S
   return {
     onConnect(session: SMTPServerSession, done: Done) {
       const info = shared.open(session, listener);
+      if (shared.drainReply) {
+        // RFC 5321 3.8: a server that must not serve answers 421 at once; the client retries.
+        log.info({ event: 'smtp.connect.drained', ip: info.ip, listener });
+        return done(smtpError(shared.drainReply));
+      }
       const refusal = shared.limits.admit(info.ip);
       if (refusal) {
         log.info({ event: 'smtp.connect.refused', ip: info.ip, listener, reason: refusal.text });

@@ -5,8 +5,8 @@ import type { SMTPServerOptions } from 'smtp-server';
 import type { MailContext } from '../../core/context.ts';
 import type { ListenerKind } from '../policy/relay.ts';
 
-/** How long close() lets transactions in flight finish before it cuts them off. */
-export const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
+/** After the drain, how long close() waits for clients that keep their side of a closed session open. */
+export const DEFAULT_CLOSE_TIMEOUT_MS = 2_000;
 
 export function listenerOptions(kind: ListenerKind, ctx: MailContext, closeTimeoutMs = DEFAULT_CLOSE_TIMEOUT_MS): SMTPServerOptions {
   const s = ctx.settings;

@@ -11,6 +11,7 @@ import { MemoryBudget } from './memory-budget.ts';
 import type { DeliveryDeps } from '../../delivery/deliver.ts';
 import type { Lookup } from '../../delivery/policy/expand.ts';
 import type { Recipient } from '../../directory/directory.ts';
+import type { Reply } from '../proto/reply.ts';
 
 export interface SessionInfo {
   readonly listener: ListenerKind;
@@ -29,6 +30,8 @@ export class SmtpShared {
   readonly limits: ConnectionLimits;
   readonly budget: MemoryBudget;
   private readonly sessions = new Map<string, SessionInfo>();
+  /** Set while the service drains (it is stopping): new connections get this 421. */
+  drainReply: Reply | null = null;
 
   constructor(readonly ctx: MailContext, readonly deps: DeliveryDeps) {
     const s = ctx.settings;

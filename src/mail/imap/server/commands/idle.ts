@@ -3,6 +3,7 @@
 // second) until the client sends DONE. imap.idleTimeoutSeconds bounds one IDLE.
 import { formatContinuation, formatUntaggedStatus } from '../../proto/response.ts';
 import { defineCommand, ok, bad, type Result } from '../command.ts';
+import { shutdownBye } from '../shutdown.ts';
 
 /** An idle connection hears from us this often. */
 const KEEPALIVE_MS = 120_000;
@@ -30,7 +31,7 @@ export const IDLE = defineCommand({
         }
         if (r === 'closed') return { status: 'OK', text: 'IDLE terminated', close: true, sent: true };
         if (r === 'timeout' || r === 'shutdown') {
-          await ctx.send(formatUntaggedStatus('BYE', r === 'timeout' ? 'IDLE for too long; reconnect' : 'server shutting down; reconnect in a moment'));
+          await ctx.send(r === 'timeout' ? formatUntaggedStatus('BYE', 'IDLE for too long; reconnect') : shutdownBye(ctx.deps.hostname));
           return { status: 'OK', text: 'IDLE terminated', close: true, sent: true };
         }
         if (r.line.trim().toUpperCase() === 'DONE') return ok('IDLE terminated');
