@@ -28,7 +28,7 @@ export async function startConsoleCluster(extraConsole: Record<string, unknown> 
     groups: (c) => [{
       name: 'mail', nodes: c.names(), resources: [
         { name: 'data', type: 'script', params: { start: '/bin/true', stop: '/bin/true', env: { MARKER_DIR: c.markers } } },
-        { name: 'app', type: 'script', dependsOn: ['data'], params: { start: '/bin/true', stop: '/bin/true', env: { MARKER_DIR: c.markers, START_DELAY_MS: '300' } },
+        { name: 'app', type: 'script', dependsOn: ['data'], params: { start: '/bin/true', stop: '/bin/true', env: { MARKER_DIR: c.markers, START_DELAY_MS: '1000' } },
           monitors: [{ name: 'alive', kind: 'agent', interval: '300ms', timeout: '300ms', fall: 1 }] },
       ],
     }],

@@ -71,9 +71,11 @@ test('wrong passwords, the login form token, and throttling per user', async () 
   // Another user from the same address is not locked out by operator's failures.
   const ok = await client.loginAs(ADMIN.name, ADMIN.password);
   assert.equal(ok.status, 303);
-  const events = c.h.events('sv2');
-  assert.ok(events.some((e) => e.kind === 'console.login-failed'), 'failed logins are events');
-  assert.ok(events.some((e) => e.kind === 'console.login' && /admin logged in on sv2/.test(e.message)));
+  // The event log is written behind the reply: poll the file.
+  await eventually('the login events in sv2\'s log', () => {
+    const events = c.h.events('sv2');
+    return events.some((e) => e.kind === 'console.login-failed') && events.some((e) => e.kind === 'console.login' && /admin logged in on sv2/.test(e.message));
+  }, 10_000);
 });
 
 test('a session: cookie flags, CSRF and cross-site checks, operations cluster-wide, refusals with the reason, live stream, logout', async () => {
@@ -125,7 +127,7 @@ test('a session: cookie flags, CSRF and cross-site checks, operations cluster-wi
   await holderIs('sv2');
   await readUntil(/data-phase=\\?"online\\?" data-holder=\\?"sv2\\?"/);
   ac.abort();
-  assert.ok(c.h.events('sv2').some((e) => e.kind === 'console.operation' && /console user admin on sv2: group mail: moving to sv2/.test(e.message)));
+  await eventually('the operation in sv2\'s log', () => c.h.events('sv2').some((e) => e.kind === 'console.operation' && /console user admin on sv2: group mail: moving to sv2/.test(e.message)), 10_000);
 
   // Refused with the policy's reason: an unknown node, a node whose cluster service is stopped.
   const nosuch = await client.operate('/group/mail/move', { to: 'nosuch', _csrf: csrf });

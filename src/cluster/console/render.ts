@@ -53,6 +53,11 @@ export function groupPhase(g: GroupView, resourceNames: readonly string[]): { ph
   return { phase: 'starting', text: `starting on ${g.holder}` };
 }
 
+/** A probe that finds a resource stopped (rc 7) is an answer, not a failure. */
+function isFailedResult(r: GroupView['lastResults'][number]): boolean {
+  return r.exec !== 'done' || (r.action.kind === 'probe' ? r.rc !== 0 && r.rc !== 7 : r.rc !== 0);
+}
+
 function ago(ms: number | null): string {
   if (ms === null) return 'never';
   return ms < 10_000 ? `${ms} ms ago` : `${Math.round(ms / 1000)} s ago`;
@@ -122,7 +127,7 @@ export function renderGroup(g: GroupView, resourceNames: readonly string[], csrf
   const { phase, text } = groupPhase(g, resourceNames);
   const requests = [g.request !== 'none' ? `operator request: ${g.request}` : '', g.suspended.length > 0 ? `monitors suspended: ${g.suspended.join(', ')}` : ''].filter(Boolean).join('; ');
   const failures = g.failures.slice(-5).reverse().map((f) => html`<li>${f.resource} on ${f.node}${f.monitor ? ` (monitor ${f.monitor})` : ''}, ${ago(f.agoMs)}</li>`);
-  const failed = g.lastResults.filter((r) => r.exec !== 'done' || r.rc !== 0).slice(-3).reverse()
+  const failed = g.lastResults.filter(isFailedResult).slice(-3).reverse()
     .map((r) => html`<li>${r.action.kind} ${r.action.resource ?? ''}${r.action.node ? ` on ${r.action.node}` : ''}: ${r.exec}, rc ${r.rc}: ${r.reason} (${ago(r.agoMs)})</li>`);
   return html`<article class="group" id="group-${g.name}" data-phase="${phase}" data-holder="${g.holder ?? ''}" aria-labelledby="group-${g.name}-title">
     <h3 id="group-${g.name}-title">Group ${g.name}</h3>
@@ -147,11 +152,11 @@ export function renderGroups(s: StatusView, resourcesOf: (group: string) => read
 /** Newest first. `plan` events carry the policy's reasons for what it does. */
 export function renderEvents(events: readonly ClusterEvent[]): Html {
   const rows = [...events].reverse().map((e) => html`<tr class="lvl-${e.level}">
-    <td><time datetime="${e.at}">${e.at.replace('T', ' ').slice(0, 23)}</time></td>
+    <td class="when"><time datetime="${e.at}" title="${e.at}">${e.at.slice(11, 23)}</time></td>
     <td>${e.level}</td><td>${e.kind}</td><td>${e.group ?? ''}</td><td>${e.message}</td></tr>`);
   return html`<table>
     <caption>The newest events of ${events[0]?.node ?? 'this node'}'s log (reasons of the policy's plans included)</caption>
-    <thead><tr><th scope="col">Time (UTC)</th><th scope="col">Level</th><th scope="col">Kind</th><th scope="col">Group</th><th scope="col">Message</th></tr></thead>
+    <thead><tr><th scope="col">Time (UTC; the date in the tooltip)</th><th scope="col">Level</th><th scope="col">Kind</th><th scope="col">Group</th><th scope="col">Message</th></tr></thead>
     <tbody>${rows}</tbody>
   </table>`;
 }
@@ -167,11 +172,11 @@ export function renderSections(s: StatusView, events: readonly ClusterEvent[], r
   };
 }
 
-/** A whole page around `body` (no inline script or style: the CSP forbids them). */
-export function page(title: string, body: Html): Html {
+/** A whole page around `body` (no inline script or style: the CSP forbids them); the script only on the console itself. */
+export function page(title: string, body: Html, script = false): Html {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title}</title><link rel="stylesheet" href="/assets/console.css"><script type="module" src="/assets/console.js"></script></head>
+<title>${title}</title><link rel="stylesheet" href="/assets/console.css">${script ? html`<script type="module" src="/assets/console.js"></script>` : ''}</head>
 <body>${body}</body></html>`;
 }
 
@@ -188,7 +193,7 @@ export function consolePage(s: StatusView, sections: Sections, user: string, csr
   <section aria-labelledby="h-nodes"><h2 id="h-nodes">Nodes</h2><div id="nodes">${raw(sections.nodes)}</div></section>
   <section aria-labelledby="h-groups"><h2 id="h-groups">Groups</h2><div id="groups">${raw(sections.groups)}</div></section>
   <section aria-labelledby="h-events"><h2 id="h-events">Events</h2><div id="events">${raw(sections.events)}</div></section>
-</main>`);
+</main>`, true);
 }
 
 export function loginPage(token: string, user: string, error: string | null, where: string): Html {

@@ -76,4 +76,4 @@ document.addEventListener('submit', async (event) => {
   }
 });
 
-connect();
+if (document.getElementById('groups')) connect();
