@@ -683,6 +683,23 @@ export class NodeDaemon {
   fileMessageOk(msg: unknown): msg is FileMessage {
     return typeof msg === 'object' && msg !== null && typeof (msg as FileMessage).path === 'string';
   }
+
+  /**
+   * S16 (`tandem svc restart` of a resource, operations.ts): stops and starts a running
+   * resource in place through its agent, so readiness is checked, once the cycle in
+   * progress is over. The caller suspends its monitors around it; a failed start is
+   * recorded like any other failure and the recovery policy takes it from there.
+   */
+  async restartInPlace(group: string, resource: string): Promise<ActionResult> {
+    const r = this.groupConfig(group)?.resources.find((x) => x.name === resource);
+    const epoch = this.leases.validEpoch(group);
+    if (!r || epoch === null || this.resources.get(group)?.[resource] !== 'running') throw new Error(`${group}/${resource} is not running on ${this.self}`);
+    this.syncMonitors();
+    for (let i = 0; i < 3 && this.cycle; i++) await this.cycle;
+    const result = await this.executor.runOne({ kind: 'restart', group, resource, node: this.self, epoch, timeoutMs: Math.max(r.timeouts.stop, r.timeouts.start) }, this.shutdown.signal);
+    this.apply(result);
+    return result;
+  }
 }
 
 export function describeOperator(s: OperatorState): string {
