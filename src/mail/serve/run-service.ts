@@ -45,7 +45,7 @@ export async function runService(name: string, dataDir: string): Promise<void> {
   // Before anything can write: a service of a replaced owner must never commit (issue 5).
   await installFenceGuard({ root: ctx.layout.root, log: ctx.log });
   const start = await load();
-  const service = await start(ctx);
+  const service = await start(ctx).catch((err: unknown) => { throw explainStartError(name, err); });
   process.stdout.write(formatReadyLine({ event: 'ready', service: name, pid: process.pid, listening: service.listening }));
   ctx.log.info({ event: 'service.ready', listening: service.listening }, `${name} ready ${service.listening.length ? `on ${service.listening.join(', ')}` : '(no listeners)'}`);
 
@@ -86,4 +86,24 @@ export async function runService(name: string, dataDir: string): Promise<void> {
       process.stdin.resume();
     }
   });
+}
+
+/**
+ * What an operator can act on, for the failures a service meets while starting: an address
+ * that is not on this host (a VIP not up yet: S14 binds services to the VIP only), a port
+ * in use or reserved, a missing certificate or key file. Anything else stays as it was.
+ */
+export function explainStartError(service: string, err: unknown): unknown {
+  const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (!e || typeof e !== 'object' || typeof e.code !== 'string') return err;
+  const where = e.address !== undefined ? `${e.address}${e.port !== undefined ? `:${e.port}` : ''}` : '';
+  if (e.syscall === 'listen' || e.syscall === 'bind') {
+    if (e.code === 'EADDRNOTAVAIL') return new TandemError('MAIL_ERR_LISTEN', 'not-possible', `${service}: cannot listen on ${where}: the address is not on this host (in a cluster, the VIP must be up before the service starts)`);
+    if (e.code === 'EADDRINUSE') return new TandemError('MAIL_ERR_LISTEN', 'not-possible', `${service}: cannot listen on ${where}: the port is already in use (another service or another copy of this one)`);
+    if (e.code === 'EACCES') return new TandemError('MAIL_ERR_LISTEN', 'not-possible', `${service}: cannot listen on ${where}: permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)`);
+  }
+  if ((e.code === 'ENOENT' || e.code === 'EACCES') && typeof e.path === 'string') {
+    return new TandemError('MAIL_ERR_FILE', 'not-possible', `${service}: cannot read ${e.path}: ${e.code === 'ENOENT' ? 'no such file' : 'permission denied'} (see docs/configure.md for the files a service needs)`);
+  }
+  return err;
 }
