@@ -170,7 +170,6 @@ function etcdIp(i: number): string {
 
 function clusterConfig(o: Required<MailLabOptions>, dir: string, dataDir: string): Record<string, unknown> {
   const names = nodeNames(o.nodes);
-  const hosts = [...names.map((_, i) => `198.18.0.${i + 1}`), CLIENT_IP, ...(o.arbiter === 'etcd' ? [0, 1, 2].map(etcdIp) : [])];
   const service = (name: MailService): Record<string, unknown> => ({
     name, type: 'service', dependsOn: ['volume', 'vip'],
     timeouts: { start: '60s', stop: '20s', monitor: '10s' },
@@ -186,11 +185,15 @@ function clusterConfig(o: Required<MailLabOptions>, dir: string, dataDir: string
       ? { type: 'disk', path: join(dir, 'arbiter'), leaseTtl: o.leaseTtlMs }
       : { type: 'etcd', endpoints: [0, 1, 2].map((i) => `http://${etcdIp(i)}:2379`), leaseTtl: o.leaseTtlMs },
     // A node that loses its network hands the group over (the seed's ARMRSP): with the disk
-    // arbiter it still sees the shared directory and would otherwise keep its lease.
+    // arbiter it still sees the shared directory and would otherwise keep its lease. `link`
+    // sees a pulled cable; `ping` of the client (the lab's "gateway": a host that never
+    // fails in these tests) sees a cut that keeps the carrier. Not the other nodes: the
+    // configuration is the same on every node, so a node would ping itself, and a dead
+    // peer makes the whole ping probe wait for its timeout (see docs/lab.md).
     nodeMonitors: o.nodeMonitors
       ? [
         { name: 'uplink', kind: 'link', interface: 'eth0', interval: '1s', timeout: '1s', rise: 1, fall: 2 },
-        { name: 'neighbours', kind: 'ping', targets: hosts, interval: '1s', timeout: '1s', rise: 1, fall: 2 },
+        { name: 'gateway', kind: 'ping', targets: [CLIENT_IP], interval: '1s', timeout: '1s', rise: 1, fall: 2 },
       ]
       : [],
     groups: [{
@@ -266,6 +269,7 @@ export async function createMailLab(options: MailLabOptions): Promise<MailLab> {
   const spawned: ChildProcess[] = [];
   const stderrs = new Map<string, string>();
   const macs = new Map<string, string>();
+  const cuts = new Map<string, 'carrier' | 'port'>();
 
   const destroy = async (): Promise<void> => {
     for (const p of spawned) if (p.exitCode === null && p.signalCode === null && p.pid) { signal(p.pid, 'SIGCONT'); signal(p.pid, 'SIGKILL'); }
@@ -275,8 +279,10 @@ export async function createMailLab(options: MailLabOptions): Promise<MailLab> {
     const until = Date.now() + 10_000;
     while (Date.now() < until && spawned.some((p) => p.exitCode === null && p.signalCode === null)) await sleep(50);
     await lab.destroy();
-    rmSync(dir, { recursive: true, force: true });
     dog.kill('SIGKILL');
+    // TANDEM_LAB_KEEP=1 keeps the temp dir (node logs, state, the volume) for a post-mortem.
+    if (process.env.TANDEM_LAB_KEEP === '1') process.stderr.write(`mail lab kept in ${dir}\n`);
+    else rmSync(dir, { recursive: true, force: true });
   };
 
   try {
@@ -500,10 +506,13 @@ export async function createMailLab(options: MailLabOptions): Promise<MailLab> {
     async cutLink(name, how = 'carrier') {
       if (how === 'carrier') await lab.setLink(name, false);
       else await lab.setPortForwarding(name, false);
+      cuts.set(name, how);
     },
     async healLink(name) {
-      await lab.setPortForwarding(name, true);
-      await lab.setLink(name, true);
+      const how = cuts.get(name);
+      if (how === 'port') await lab.setPortForwarding(name, true);
+      else await lab.setLink(name, true);
+      cuts.delete(name);
     },
     move(to, via) {
       return lab.exec(via ?? to, process.execPath, [TANDEM_BIN, 'group', 'move', 'mail', '--to', to, '--config', configFile, '--node', via ?? to], { timeoutMs: 60_000, env: { TANDEM_LOG_LEVEL: 'silent' } });
