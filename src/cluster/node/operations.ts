@@ -103,17 +103,87 @@ export function svcLoad(d: NodeDaemon, spec: SvcSpec): SvcInfo {
   }
 }
 
-/** Kills or restarts a loaded service here, or on the node that has it (forwarded once). */
+/**
+ * The `service` resources NAME designates ("resource" or "group/resource"), split into
+ * those of groups this node holds and the rest. Throws when NAME is a resource of another
+ * type: only a service restarts in place; a VIP or a volume moves with its group.
+ */
+function serviceResources(d: NodeDaemon, name: string): { here: Array<{ group: string; resource: string }>; elsewhere: number } {
+  const slash = name.indexOf('/');
+  const [groupName, resourceName] = slash >= 0 ? [name.slice(0, slash), name.slice(slash + 1)] : [null, name];
+  const here: Array<{ group: string; resource: string }> = [];
+  let elsewhere = 0;
+  for (const g of d.config.groups) {
+    if (groupName !== null && g.name !== groupName) continue;
+    const r = g.resources.find((x) => x.name === resourceName);
+    if (!r) continue;
+    if (r.type !== 'service') {
+      throw new TandemError('CLU_ERR_NOT_SERVICE', 'not-possible', `${g.name}/${r.name} is a ${r.type} resource: only service resources restart in place (a ${r.type} moves with its group: tandem group move ${g.name})`);
+    }
+    if (d.leases.validEpoch(g.name) !== null) here.push({ group: g.name, resource: r.name });
+    else elsewhere++;
+  }
+  return { here, elsewhere };
+}
+
+/**
+ * S16, cluster-aware restart of a `service` resource: its monitors are suspended (unless
+ * the operator had already suspended them), the daemon stops and starts it through its
+ * agent (readiness checked), then the monitors resume. The stop is a SIGTERM, so a mail
+ * service drains (docs/switchover.md). Nothing here counts as a failure, so the group
+ * never moves because of it; a service that does not come back is a real failure and
+ * its recovery policy applies.
+ */
+async function restartResource(d: NodeDaemon, group: string, resource: string): Promise<string> {
+  const state = d.view().groups[group]?.resources[d.self]?.[resource];
+  if (state !== 'running') throw new TandemError('CLU_ERR_NOT_RUNNING', 'not-possible', `${group}/${resource} is ${state ?? 'unknown'} on ${d.self}, not running: nothing to restart (see tandem status)`);
+  const before = d.operatorOf(group);
+  const suspendedByUs = !before.suspended.includes(resource);
+  if (suspendedByUs) d.setOperator(group, { ...before, suspended: [...before.suspended, resource].sort() });
+  d.emit({ kind: 'resource.restart-requested', level: 'info', group, resource, message: `${group}/${resource}: restart in place on ${d.self} requested by the operator (S16): monitors suspended, no failover` });
+  let result;
+  try {
+    result = await d.restartInPlace(group, resource);
+  } finally {
+    if (suspendedByUs) {
+      const now = d.operatorOf(group);
+      d.setOperator(group, { ...now, suspended: now.suspended.filter((x) => x !== resource) });
+    }
+  }
+  const resumed = suspendedByUs ? 'monitors resumed' : 'monitors stay suspended (they were before)';
+  if (result.exec === 'done' && result.rc === 0) {
+    const message = `${group}/${resource} restarted in place on ${d.self} (${result.reason}); ${resumed}; no failover`;
+    d.emit({ kind: 'resource.restart-done', level: 'info', group, resource, message });
+    return message;
+  }
+  const message = `restart of ${group}/${resource} on ${d.self} failed: ${result.exec}, rc ${result.rc}: ${result.reason}; ${resumed}; it counts as failed and its recovery policy applies`;
+  d.emit({ kind: 'resource.restart-failed', level: 'error', group, resource, message });
+  throw new TandemError('CLU_ERR_RESTART_FAILED', 'temp', message);
+}
+
+/**
+ * Kills or restarts a loaded service (`svc load`) here; restarts a `service` resource of
+ * a group running here (S16); otherwise asks the other nodes (forwarded once).
+ */
 export async function svcOp(d: NodeDaemon, op: 'kill' | 'restart', name: string, forwarded: boolean): Promise<string> {
   if (d.services.has(name)) {
     if (op === 'kill') { await d.services.kill(name); return `service ${name} stopped on ${d.self}`; }
     const info = await d.services.restart(name);
-    return `service ${name} restarted on ${d.self} (pid ${info.pid ?? '?'})`;
+    return `service ${name} restarted on ${d.self} (pid ${info.pid ?? '?'}); its monitor was suspended meanwhile; no failover`;
+  }
+  const resources = serviceResources(d, name);
+  if (resources.here.length > 1) {
+    throw new TandemError('CLU_ERR_AMBIGUOUS', 'invalid', `${JSON.stringify(name)} names ${resources.here.map((x) => `${x.group}/${x.resource}`).join(', ')}: say which, as GROUP/RESOURCE`);
+  }
+  const target = resources.here[0];
+  if (target) {
+    if (op === 'kill') throw new TandemError('CLU_ERR_NOT_SVC', 'not-possible', `${target.group}/${target.resource} is a service resource of group ${target.group}: it stops with its group (tandem group stop ${target.group}); svc kill stops what svc load started`);
+    return restartResource(d, target.group, target.resource);
   }
   if (!forwarded) {
     for (const p of d.channel.peers.keys()) {
       if (!d.channel.isReachable(p, d.config.heartbeat.timeout)) continue;
-      const r = await d.call<{ message: string }>(p, 'POST', `/api/svc/${op}`, { name, forwarded: true }, 15_000);
+      const r = await d.call<{ message: string }>(p, 'POST', `/api/svc/${op}`, { name, forwarded: true }, 28_000);
       if (r.ok) return r.body.message;
     }
   }

@@ -1,0 +1,102 @@
+// S16, cluster-aware restart: `tandem svc restart NAME` on the real mail group, for a
+// `service` resource (declarative style) and for a monitored service loaded by the start
+// script with `svc load` (scripted style). In both: a new process serves again on the VIP,
+// the same node holds the group under the same lease epoch, no failure is counted, no
+// other node takes anything, and the monitor is active again afterwards (a SIGKILL of the
+// new process is noticed and recovered).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { eventually, isAlive } from '../helpers/cluster.ts';
+import { MailCluster } from '../helpers/mail-cluster.ts';
+
+/** The first reply line of the SMTP service on the VIP, or null when nothing answers. */
+function smtpGreeting(lab: MailCluster): Promise<string | null> {
+  return new Promise((resolve) => {
+    const s = connect({ host: lab.vip, port: lab.ports.smtp });
+    let buf = '';
+    const done = (v: string | null) => { s.destroy(); resolve(v); };
+    s.setTimeout(5_000, () => done(null));
+    s.on('data', (c: Buffer) => { buf += c.toString(); const i = buf.indexOf('\r\n'); if (i >= 0) done(buf.slice(0, i)); });
+    s.once('error', () => done(null));
+  });
+}
+
+async function mailGroup(lab: MailCluster, node: string) {
+  const g = (await lab.status(node)).groups.find((x) => x.name === 'mail');
+  assert.ok(g, 'the mail group is in the status');
+  return g;
+}
+
+test('svc restart of a service resource: new pid, serving, same holder and epoch, no failure, monitors back', async () => {
+  const lab = await MailCluster.create({ style: 'services' });
+  try {
+    const before = await mailGroup(lab, 'sv1');
+    assert.equal(before.holder, 'sv1');
+    const oldPid = Number(readFileSync(lab.servicePidFile('sv1', 'smtp'), 'utf8').trim());
+    assert.ok(isAlive(oldPid));
+
+    const r = lab.h.cli(['svc', 'restart', 'mail/smtp']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^mail\/smtp restarted in place on sv1 \(.*\); monitors resumed; no failover$/m);
+
+    const newPid = Number(readFileSync(lab.servicePidFile('sv1', 'smtp'), 'utf8').trim());
+    assert.notEqual(newPid, oldPid, 'a new process');
+    assert.ok(!isAlive(oldPid), 'the old one is gone');
+    assert.match((await smtpGreeting(lab)) ?? '(nothing answers)', /^220 /, 'serving on the VIP again');
+
+    const after = await mailGroup(lab, 'sv1');
+    assert.equal(after.holder, 'sv1', 'the same node holds the group');
+    assert.equal(after.epoch, before.epoch, 'under the same lease');
+    assert.deepEqual(after.failures, [], 'no failure counted');
+    assert.deepEqual(after.suspended, [], 'monitors resumed');
+    assert.equal(after.resources.sv1?.smtp, 'running');
+    const sv1 = lab.events('sv1').map((e) => e.kind);
+    assert.ok(sv1.includes('resource.restart-requested') && sv1.includes('resource.restart-done'), 'the event log says so');
+    assert.ok(!sv1.includes('group.failover-requested') && !sv1.includes('monitor.fell'), 'nothing failed');
+    assert.ok(!lab.events('sv2').some((e) => e.kind === 'lease.acquired'), 'sv2 took nothing');
+
+    // The port monitor watches again: a crash of the new process is noticed and recovered here.
+    process.kill(newPid, 'SIGKILL');
+    await eventually('the monitor notices the crash', () => lab.events('sv1').some((e) => e.kind === 'monitor.fell' && e.resource === 'smtp'), 60_000, 250);
+    await eventually('smtp recovered on sv1', async () => (await smtpGreeting(lab))?.startsWith('220') ?? false, 90_000, 500);
+    assert.equal(await lab.holder('sv1'), 'sv1');
+  } finally {
+    await lab.cleanup();
+  }
+});
+
+test('svc restart of a monitored service loaded by the start script: new pid, serving, no restart counted, monitor back', async () => {
+  const lab = await MailCluster.create({ style: 'script' });
+  try {
+    const svc = async () => {
+      const s = (await lab.status('sv1')).services.find((x) => x.name === 'smtp');
+      assert.ok(s, 'smtp is loaded on sv1');
+      return s;
+    };
+    const before = await svc();
+    const epoch = (await mailGroup(lab, 'sv1')).epoch;
+
+    const r = lab.h.cli(['svc', 'restart', 'smtp']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^service smtp restarted on sv1 \(pid \d+\); its monitor was suspended meanwhile; no failover$/m);
+
+    const after = await svc();
+    assert.notEqual(after.pid, before.pid, 'a new process');
+    assert.equal(after.state, 'running');
+    assert.equal(after.restarts, 0, 'not counted as a failure restart');
+    await eventually('smtp answers on the VIP again', async () => (await smtpGreeting(lab))?.startsWith('220') ?? false, 60_000, 250);
+    const g = await mailGroup(lab, 'sv1');
+    assert.equal(g.holder, 'sv1');
+    assert.equal(g.epoch, epoch);
+    assert.ok(!lab.events('sv2').some((e) => e.kind === 'lease.acquired'), 'sv2 took nothing');
+
+    // --monitor is active again: an exit now is a failure, restarted within the budget.
+    process.kill(after.pid!, 'SIGKILL');
+    await eventually('the supervisor restarts it', async () => ((await svc()).restarts === 1 ? true : null), 60_000, 250);
+    assert.equal(await lab.holder('sv1'), 'sv1');
+  } finally {
+    await lab.cleanup();
+  }
+});
