@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { browserSkipReason, screenshotPath, CHROMIUM } from '../helpers/browser.ts';
 import { eventually } from '../helpers/cluster.ts';
-import { startConsoleCluster, ADMIN, type ConsoleCluster } from '../integration/cluster-console-harness.ts';
+import { makeConsoleCluster, ADMIN, type ConsoleCluster } from '../integration/cluster-console-harness.ts';
 
 const skip = browserSkipReason();
 let c: ConsoleCluster;
@@ -17,7 +17,7 @@ before(async () => {
   if (skip) return;
   const { chromium } = await import('playwright-core');
   [c, browser] = await Promise.all([
-    startConsoleCluster(),
+    makeConsoleCluster(),
     chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] }),
   ]);
   await c.h.start('sv1');

@@ -14,15 +14,22 @@ export interface ConsoleCluster {
   base(node: string): string;
 }
 
-/** Starts sv1 then sv2 and waits until the group `mail` runs on sv1. */
-export async function startConsoleCluster(extraConsole: Record<string, unknown> = {}): Promise<ConsoleCluster> {
+export interface ConsoleClusterOptions {
+  /** Nodes (default 2). */
+  readonly nodes?: number;
+  /** More fields of the console section (TLS files may go under h.dir). */
+  readonly console?: (h: ClusterHarness) => Record<string, unknown> | Promise<Record<string, unknown>>;
+}
+
+/** A harness whose config has a console section (nodes not started yet). */
+export async function makeConsoleCluster(opts: ConsoleClusterOptions = {}): Promise<ConsoleCluster> {
   const users = [
     { name: ADMIN.name, passwordHash: await hashPassword(ADMIN.password) },
     { name: OPERATOR.name, passwordHash: await hashPassword(OPERATOR.password) },
   ];
   let consoleSection: Record<string, unknown> = {};
   const h = await new ClusterHarness({
-    nodes: 2,
+    nodes: opts.nodes ?? 2,
     heartbeatMs: 200,
     leaseTtlMs: 3000,
     groups: (c) => [{
@@ -36,6 +43,7 @@ export async function startConsoleCluster(extraConsole: Record<string, unknown> 
   }).init();
   const ports: Record<string, { port: number }> = {};
   for (const n of h.nodes) ports[n.name] = { port: await freePort(n.address) };
+  const extraConsole = opts.console ? await opts.console(h) : {};
   consoleSection = { users, nodes: ports, ...extraConsole };
   for (const n of h.nodes) h.writeConfig(n.name);
   const base = (node: string): string => {

@@ -6,12 +6,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventually } from '../helpers/cluster.ts';
-import { startConsoleCluster, ConsoleClient, ADMIN, OPERATOR, type ConsoleCluster } from './cluster-console-harness.ts';
+import { makeConsoleCluster, ConsoleClient, ADMIN, OPERATOR, type ConsoleCluster } from './cluster-console-harness.ts';
 
 let c: ConsoleCluster;
 
 before(async () => {
-  c = await startConsoleCluster({ login: { maxFailuresPerUser: 3, maxFailuresPerIp: 8, windowSeconds: 300 } });
+  c = await makeConsoleCluster({ console: () => ({ login: { maxFailuresPerUser: 3, maxFailuresPerIp: 8, windowSeconds: 300 } }) });
   await c.h.start('sv1');
   await c.h.start('sv2');
   await eventually('mail online on sv1', async () => {
