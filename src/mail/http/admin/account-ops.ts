@@ -61,9 +61,11 @@ function requireLocalDomain(dir: Directory, text: string | undefined): string | 
 }
 
 /** One line, no control characters: display names and descriptions end up in headers. */
-function oneLine(text: string | undefined, what: string): string | undefined {
+function oneLine(text: string | undefined, what: 'display name' | 'description'): string | undefined {
   // eslint-disable-next-line no-control-regex
-  if (text !== undefined && /[\x00-\x1f\x7f]/.test(text)) throw invalid(`${what} must be one line without control characters`);
+  if (text !== undefined && /[\x00-\x1f\x7f]/.test(text)) {
+    throw invalid(what === 'display name' ? 'display name must not contain control characters or line breaks' : 'description must be one line without control characters');
+  }
   return text;
 }
 

@@ -15,8 +15,10 @@ import { TandemError } from '../../../lib/errors.ts';
 
 const QUEUE_ID = /^[A-Za-z0-9_-]{1,80}$/;
 
+const noEntry = (id: string) => new TandemError('MAIL_ERR_QUEUE_NO_ENTRY', 'not-found', `no queue entry "${id}" (see "tandem mail queue list")`);
+
 function checkQueueId(id: string): string {
-  if (!QUEUE_ID.test(id)) throw new TandemError('MAIL_ERR_QUEUE_NO_ENTRY', 'not-found', `no queue entry "${id}"`);
+  if (!QUEUE_ID.test(id)) throw noEntry(id);
   return id;
 }
 
@@ -44,7 +46,7 @@ export async function listQueue(ctx: MailContext, limit = 500): Promise<{ total:
 
 export async function showQueueEntry(ctx: MailContext, id: string): Promise<QueueRow> {
   const e = await readEntry(ctx.layout.queueDir, checkQueueId(id));
-  if (!e) throw new TandemError('MAIL_ERR_QUEUE_NO_ENTRY', 'not-found', `no queue entry "${id}"`);
+  if (!e) throw noEntry(id);
   return row(e);
 }
 
