@@ -1,6 +1,8 @@
-// Shared by the cluster commands: find the cluster config (--config or
-// TANDEM_CLUSTER_CONFIG), pick the node daemon to talk to (--node, TANDEM_NODE, or this
-// host's addresses), and call its API with a signed request; clear messages on failure.
+// Shared by the cluster commands: find the cluster config (--config, TANDEM_CLUSTER_CONFIG,
+// /etc/tandem/cluster.yaml, a running demo's), pick the node daemon to talk to (--node,
+// TANDEM_NODE, or this host's addresses), and call its API with a signed request; clear
+// messages on failure.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { parseClusterConfig, type ClusterConfig } from '../cluster/model/config.ts';
@@ -8,20 +10,37 @@ import { deriveKeys } from '../cluster/transport/auth.ts';
 import { rpc, targetOf } from '../cluster/transport/rpc.ts';
 import { resolveNodeName } from '../cluster/node/identity.ts';
 import { isTandemError } from '../lib/errors.ts';
+import { runningDemoConfig } from '../demo/demo-paths.ts';
 import { CliError } from './io.ts';
+
+/** Where a host's cluster configuration lives when nothing names one (the packaged unit's path). */
+export const SYSTEM_CLUSTER_CONFIG = '/etc/tandem/cluster.yaml';
 
 export interface ClusterOpts { config?: string; node?: string }
 
 /** Adds --config and --node to a command. */
 export function withTarget(cmd: Command): Command {
   return cmd
-    .option('--config <file>', 'cluster configuration (default: $TANDEM_CLUSTER_CONFIG)')
+    .option('--config <file>', `cluster configuration (default: $TANDEM_CLUSTER_CONFIG, else ${SYSTEM_CLUSTER_CONFIG}, else a running demo's)`)
     .option('--node <name>', 'the node whose daemon to ask (default: $TANDEM_NODE, else this host\'s node)');
 }
 
+/**
+ * The configuration file to use, in this order: --config, $TANDEM_CLUSTER_CONFIG,
+ * /etc/tandem/cluster.yaml, then the configuration of a demo running from here
+ * (var/demo/cluster.yaml while the demo's pid file names a live process).
+ */
+export function findClusterConfig(path: string | undefined): string {
+  if (path) return path;
+  if (process.env.TANDEM_CLUSTER_CONFIG) return process.env.TANDEM_CLUSTER_CONFIG;
+  if (existsSync(SYSTEM_CLUSTER_CONFIG)) return SYSTEM_CLUSTER_CONFIG;
+  const demo = runningDemoConfig();
+  if (demo) return demo.config;
+  throw new CliError(`no cluster configuration: tried --config (not given), $TANDEM_CLUSTER_CONFIG (not set), ${SYSTEM_CLUSTER_CONFIG} (no such file) and a running demo (none: \`npm start\` runs one); pass --config FILE or set TANDEM_CLUSTER_CONFIG`, 2);
+}
+
 export async function loadClusterConfig(path: string | undefined): Promise<{ config: ClusterConfig; path: string }> {
-  const file = path ?? process.env.TANDEM_CLUSTER_CONFIG;
-  if (!file) throw new CliError('no cluster configuration: pass --config FILE or set TANDEM_CLUSTER_CONFIG', 2);
+  const file = findClusterConfig(path);
   let text: string;
   try {
     text = await readFile(file, 'utf8');

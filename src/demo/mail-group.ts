@@ -73,6 +73,11 @@ export interface MailGroupOptions {
   readonly startTimeoutMs?: number;
   /** Extra environment for the services (declarative) or the scripts. */
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * Declarative style: append each service's log (its stderr) to LOGDIR/NAME.log instead
+   * of the node's event log, through `sh -c 'exec "$@" 2>>"$0"'` (the same process).
+   */
+  readonly logDir?: string;
 }
 
 /** A duration as the configuration file writes it: `5s`, `1m`, `250ms`. */
@@ -104,10 +109,12 @@ export function mailGroupConfig(o: MailGroupOptions): Record<string, unknown> {
       // A service without a port is watched through its process (the agent monitor); one
       // with a port through the port on the VIP, which also catches a hung process.
       const monitor = tcpMonitor(s) ?? { name: `${s.name}-process`, kind: 'agent', interval, timeout, fall, recovery: rec };
+      const serve = [...o.tandem, 'mail', 'serve', s.name, '--data', o.volume.path];
+      const command = o.logDir ? ['sh', '-c', 'exec "$@" 2>>"$0"', `${o.logDir}/${s.name}.log`, ...serve] : serve;
       resources.push({
         name: s.name, type: 'service', dependsOn: base,
         timeouts: { start: startTimeout, stop: '30s', monitor: timeout },
-        params: { command: [...o.tandem, 'mail', 'serve', s.name, '--data', o.volume.path], ...(o.env ? { env: { ...o.env } } : {}) },
+        params: { command, ...(o.env ? { env: { ...o.env } } : {}) },
         monitors: [monitor],
       });
     }

@@ -172,9 +172,6 @@ export async function serviceStates(ctx: MailContext, self: { listening: string[
   }));
 }
 
-/** Why restarting is not offered here (S16: restarts go through the cluster). */
-export const RESTART_DISABLED_REASON = 'restarts go through the cluster manager (monitor suspended, restart, resumed; S16), which is not available yet; use your service manager meanwhile';
-
 // ---- accounts ------------------------------------------------------------------
 
 /** After a password reset, a disable or a delete: the user's open sessions end. */
