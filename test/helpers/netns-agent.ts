@@ -19,7 +19,13 @@ async function main(): Promise<NetnsAgentReply> {
   const req = JSON.parse(process.argv[2] ?? '{}') as NetnsAgentRequest;
   const signal = AbortSignal.timeout(60_000);
   if (req.kind === 'probe') {
-    const r = await probeFor(req.monitor)(signal);
+    // As the monitor runner does: the probe gets the monitor's timeout, and an answer after
+    // it counts as none.
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), req.monitor.timeout);
+    const late = new Promise<{ ok: boolean; reason: string }>((resolve) => timeout.signal.addEventListener('abort', () => resolve({ ok: false, reason: `no answer within ${req.monitor.timeout}ms` })));
+    const r = await Promise.race([probeFor(req.monitor)(AbortSignal.any([signal, timeout.signal])), late]);
+    clearTimeout(timer);
     return { ok: r.ok, reason: r.reason, lines: [] };
   }
   const { group, resource } = parseResource(req.resource, ['a', 'b']);

@@ -47,17 +47,34 @@ export function commandProbe(command: readonly string[]): Probe {
 
 /** Succeeds when ANY target answers one echo request (the seed's ARMRSP /PL). */
 export function pingProbe(targets: readonly string[], timeoutMs: number): Probe {
-  // ping's -W is in whole seconds here; the monitor's own timeout still bounds the probe.
-  const waitSeconds = String(Math.max(1, Math.ceil(timeoutMs / 1000)));
-  return async (signal) => {
-    const results = await Promise.all(targets.map(async (t) => {
-      const r = await runCommand({ command: 'ping', args: ['-n', '-q', '-c', '1', '-W', waitSeconds, t], signal, graceMs: 500 });
-      return { target: t, ok: r.code === 0 && !r.aborted, why: r.spawnError ?? (r.aborted ? 'timeout' : `exit ${r.code}`) };
-    }));
-    const answering = results.filter((r) => r.ok).map((r) => r.target);
-    if (answering.length > 0) return { ok: true, reason: `${answering.join(', ')} answer${answering.length === 1 ? 's' : ''}` };
-    return { ok: false, reason: `none of ${results.map((r) => `${r.target} (${r.why})`).join(', ')} answers` };
-  };
+  // Each ping gives up a little before the monitor's timeout (iputils takes fractional -W),
+  // so a dead target is reported as such rather than as the whole probe timing out.
+  const waitSeconds = (Math.max(200, timeoutMs - 100) / 1000).toFixed(1);
+  return (signal) => new Promise<ProbeResult>((resolve) => {
+    // The first target that answers settles it: a dead target among live ones must not
+    // hold the probe until the timeout (that made a healthy node look cut off).
+    const settled = new AbortController();
+    const both = AbortSignal.any([signal, settled.signal]);
+    const why = new Map<string, string>();
+    let finished = false;
+    const finish = (r: ProbeResult): void => {
+      if (finished) return;
+      finished = true;
+      settled.abort();
+      resolve(r);
+    };
+    for (const t of targets) {
+      void runCommand({ command: 'ping', args: ['-n', '-q', '-c', '1', '-W', waitSeconds, t], signal: both, graceMs: 500 }).then((r) => {
+        if (r.code === 0 && !r.aborted) return finish({ ok: true, reason: `${t} answers` });
+        why.set(t, r.spawnError ?? (r.aborted ? 'timeout' : `exit ${r.code}`));
+        if (why.size === targets.length) finish({ ok: false, reason: `none of ${targets.map((x) => `${x} (${why.get(x)})`).join(', ')} answers` });
+      }, (err: unknown) => {
+        why.set(t, (err as Error).message);
+        if (why.size === targets.length) finish({ ok: false, reason: `none of ${targets.map((x) => `${x} (${why.get(x)})`).join(', ')} answers` });
+      });
+    }
+    if (targets.length === 0) finish({ ok: false, reason: 'no ping targets' });
+  });
 }
 
 /** Succeeds when the interface exists, has carrier, and its operstate is up (or unknown, as for lo). */
