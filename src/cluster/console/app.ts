@@ -129,7 +129,7 @@ export async function buildConsoleApp(deps: ConsoleDeps, tls: { cert: Buffer; ke
     const { status, events } = await snapshot(deps.d);
     const flash = s.flash;
     s.flash = null;
-    const sections = renderSections(status, events, resourcesOf(deps.d), s.csrf);
+    const sections = renderSections(status, events, resourcesOf(deps.d), s.csrf, Date.now());
     return reply.type('text/html; charset=utf-8').send(consolePage(status, sections, s.user, s.csrf, flash).value);
   });
 

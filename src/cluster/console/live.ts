@@ -56,7 +56,7 @@ export function registerLiveRoute(app: FastifyInstance, deps: ConsoleDeps): void
       try {
         lastSeq = deps.d.events.lastSeq;
         const { status, events } = await snapshot(deps.d);
-        const sections = renderSections(status, events, resourcesOf(deps.d), s.csrf);
+        const sections = renderSections(status, events, resourcesOf(deps.d), s.csrf, Date.now());
         const changed: Partial<Record<keyof Sections, string>> = {};
         for (const k of Object.keys(sections) as Array<keyof Sections>) {
           if (sent[k] !== sections[k]) changed[k] = sent[k] = sections[k];

@@ -6,6 +6,7 @@ import type { ClusterEvent } from '../model/event.ts';
 import { groupPhase, renderEvents, renderGroup, type GroupView } from './render.ts';
 
 const RES = ['data', 'app'];
+const NOW = Date.parse('2026-11-24T23:59:50.000Z');
 function group(over: Partial<GroupView>): GroupView {
   return { name: 'mail', nodes: ['sv1', 'sv2'], holder: null, epoch: 3, request: 'none', moveTo: null, suspended: [], resources: {}, failures: [], lastResults: [], monitors: [], ...over };
 }
@@ -41,7 +42,7 @@ test('renderEvents() escapes messages, kinds and groups from the log', () => {
 test('renderGroup(): forms carry the CSRF token; Move offers the other nodes; monitors of a suspended resource resume', () => {
   const g = group({ holder: 'sv1', resources: { sv1: all('running'), sv2: all('stopped') }, suspended: ['app'],
     monitors: [{ resource: 'app', name: 'alive', kind: 'agent', failing: false, suspended: true }] });
-  const out = renderGroup(g, RES, 'TOKEN', new Set(['sv1'])).value;
+  const out = renderGroup(g, RES, 'TOKEN', new Set(['sv1']), NOW).value;
   assert.equal(out.match(/name="_csrf" value="TOKEN"/g)?.length, 4, 'start, stop, move, resume');
   assert.match(out, /<select name="to" id="move-to-mail"><option value="sv2">sv2 \(down\)<\/option><\/select>/);
   assert.match(out, /action="\/monitor\/resume"[\s\S]*name="name" value="app"/);
@@ -52,6 +53,16 @@ test('renderGroup(): forms carry the CSRF token; Move offers the other nodes; mo
 test('renderGroup(): a probe that finds a resource stopped is not a failed action; a failed start is', () => {
   const probe = { action: { kind: 'probe', resource: 'app', node: 'sv2' }, exec: 'done', rc: 7, reason: 'no marker', agoMs: 10 };
   const start = { action: { kind: 'start', resource: 'app', node: 'sv2' }, exec: 'timeout', rc: 1, reason: 'start timed out after 30 s', agoMs: 20 };
-  assert.doesNotMatch(renderGroup(group({ lastResults: [probe] }), RES, 't', new Set()).value, /Failed actions/);
-  assert.match(renderGroup(group({ lastResults: [probe, start] }), RES, 't', new Set()).value, /start app on sv2: timeout, rc 1: start timed out after 30 s/);
+  assert.doesNotMatch(renderGroup(group({ lastResults: [probe] }), RES, 't', new Set(), NOW).value, /Failed actions/);
+  assert.match(renderGroup(group({ lastResults: [probe, start] }), RES, 't', new Set(), NOW).value, /start app on sv2: timeout, rc 1: start timed out after 30 s \(at 23:59:49\)/);
+});
+
+test('renderGroup() renders the same markup a moment later (the live stream sends only changes)', () => {
+  const g = group({ holder: 'sv1', resources: { sv1: all('running') },
+    failures: [{ node: 'sv1', resource: 'app', monitor: 'alive', agoMs: 4_200 }],
+    lastResults: [{ action: { kind: 'start', resource: 'app', node: 'sv1' }, exec: 'error', rc: 1, reason: 'no', agoMs: 4_300 }] });
+  const later = { ...g, failures: [{ ...g.failures[0]!, agoMs: 4_900 }], lastResults: [{ ...g.lastResults[0]!, agoMs: 5_000 }] };
+  const a = renderGroup(g, RES, 't', new Set(), NOW).value;
+  assert.equal(renderGroup(later, RES, 't', new Set(), NOW + 700).value, a);
+  assert.match(a, /app on sv1 \(monitor alive\), at 23:59:45/);
 });

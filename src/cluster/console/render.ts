@@ -58,9 +58,19 @@ function isFailedResult(r: GroupView['lastResults'][number]): boolean {
   return r.exec !== 'done' || (r.action.kind === 'probe' ? r.rc !== 0 && r.rc !== 7 : r.rc !== 0);
 }
 
+/** A heartbeat's age, coarse: the nodes table changes only when it means something. */
 function ago(ms: number | null): string {
   if (ms === null) return 'never';
-  return ms < 10_000 ? `${ms} ms ago` : `${Math.round(ms / 1000)} s ago`;
+  return ms < 1_000 ? 'under 1 s ago' : `${Math.floor(ms / 1000)} s ago`;
+}
+
+/**
+ * When something happened, as UTC wall time to the second: unlike an age, it stays the same
+ * from one render to the next, so the live stream does not replace a group's forms (and
+ * swallow a click) every second.
+ */
+function at(agoMs: number, nowWall: number): string {
+  return new Date(Math.floor((nowWall - agoMs) / 1000) * 1000).toISOString().slice(11, 19);
 }
 
 const csrfField = (csrf: string): Html => html`<input type="hidden" name="_csrf" value="${csrf}">`;
@@ -97,11 +107,11 @@ function groupForms(g: GroupView, csrf: string, reachable: ReadonlySet<string>):
   const targets = g.nodes.filter((n) => n !== g.holder);
   const options = targets.map((n) => html`<option value="${n}">${n}${reachable.has(n) ? '' : ' (down)'}</option>`);
   return html`<div class="ops">
-    <form method="post" action="${base}/start" class="op">${csrfField(csrf)}<button type="submit">Start</button></form>
-    <form method="post" action="${base}/stop" class="op">${csrfField(csrf)}<button type="submit">Stop</button></form>
+    <form method="post" action="${base}/start" class="op">${csrfField(csrf)}<button type="submit" aria-label="Start group ${g.name}">Start</button></form>
+    <form method="post" action="${base}/stop" class="op">${csrfField(csrf)}<button type="submit" aria-label="Stop group ${g.name}">Stop</button></form>
     ${targets.length > 0 ? html`<form method="post" action="${base}/move" class="op">${csrfField(csrf)}
       <label>Move to <select name="to" id="move-to-${g.name}">${options}</select></label>
-      <button type="submit">Move</button></form>` : ''}
+      <button type="submit" aria-label="Move group ${g.name}">Move</button></form>` : ''}
   </div>`;
 }
 
@@ -123,12 +133,12 @@ function resourceRows(g: GroupView, resourceNames: readonly string[], csrf: stri
   });
 }
 
-export function renderGroup(g: GroupView, resourceNames: readonly string[], csrf: string, reachable: ReadonlySet<string>): Html {
+export function renderGroup(g: GroupView, resourceNames: readonly string[], csrf: string, reachable: ReadonlySet<string>, nowWall: number): Html {
   const { phase, text } = groupPhase(g, resourceNames);
   const requests = [g.request !== 'none' ? `operator request: ${g.request}` : '', g.suspended.length > 0 ? `monitors suspended: ${g.suspended.join(', ')}` : ''].filter(Boolean).join('; ');
-  const failures = g.failures.slice(-5).reverse().map((f) => html`<li>${f.resource} on ${f.node}${f.monitor ? ` (monitor ${f.monitor})` : ''}, ${ago(f.agoMs)}</li>`);
+  const failures = g.failures.slice(-5).reverse().map((f) => html`<li>${f.resource} on ${f.node}${f.monitor ? ` (monitor ${f.monitor})` : ''}, at ${at(f.agoMs, nowWall)}</li>`);
   const failed = g.lastResults.filter(isFailedResult).slice(-3).reverse()
-    .map((r) => html`<li>${r.action.kind} ${r.action.resource ?? ''}${r.action.node ? ` on ${r.action.node}` : ''}: ${r.exec}, rc ${r.rc}: ${r.reason} (${ago(r.agoMs)})</li>`);
+    .map((r) => html`<li>${r.action.kind} ${r.action.resource ?? ''}${r.action.node ? ` on ${r.action.node}` : ''}: ${r.exec}, rc ${r.rc}: ${r.reason} (at ${at(r.agoMs, nowWall)})</li>`);
   return html`<article class="group" id="group-${g.name}" data-phase="${phase}" data-holder="${g.holder ?? ''}" aria-labelledby="group-${g.name}-title">
     <h3 id="group-${g.name}-title">Group ${g.name}</h3>
     <p>State: <strong class="phase phase-${phase}">${text}</strong>; epoch ${g.epoch}; nodes by priority: ${g.nodes.join(' > ')}${requests ? html`; ${requests}` : ''}</p>
@@ -138,15 +148,15 @@ export function renderGroup(g: GroupView, resourceNames: readonly string[], csrf
       <thead><tr><th scope="col">Resource</th>${g.nodes.map((n) => html`<th scope="col">${n}</th>`)}<th scope="col">Monitors</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
       <tbody>${resourceRows(g, resourceNames, csrf)}</tbody>
     </table>
-    ${failures.length > 0 ? html`<h4>Recent failures</h4><ul>${failures}</ul>` : ''}
-    ${failed.length > 0 ? html`<h4>Failed actions on this node</h4><ul>${failed}</ul>` : ''}
+    ${failures.length > 0 ? html`<h4>Recent failures (UTC)</h4><ul>${failures}</ul>` : ''}
+    ${failed.length > 0 ? html`<h4>Failed actions on this node (UTC)</h4><ul>${failed}</ul>` : ''}
   </article>`;
 }
 
-export function renderGroups(s: StatusView, resourcesOf: (group: string) => readonly string[], csrf: string): Html {
+export function renderGroups(s: StatusView, resourcesOf: (group: string) => readonly string[], csrf: string, nowWall: number): Html {
   if (s.groups.length === 0) return html`<p>No groups in the configuration.</p>`;
   const reachable = new Set(s.nodes.filter((n) => n.reachable).map((n) => n.name));
-  return html`${s.groups.map((g) => renderGroup(g, resourcesOf(g.name), csrf, reachable))}`;
+  return html`${s.groups.map((g) => renderGroup(g, resourcesOf(g.name), csrf, reachable, nowWall))}`;
 }
 
 /** Newest first. `plan` events carry the policy's reasons for what it does. */
@@ -163,11 +173,11 @@ export function renderEvents(events: readonly ClusterEvent[]): Html {
 
 export interface Sections { readonly summary: string; readonly nodes: string; readonly groups: string; readonly events: string }
 
-export function renderSections(s: StatusView, events: readonly ClusterEvent[], resourcesOf: (group: string) => readonly string[], csrf: string): Sections {
+export function renderSections(s: StatusView, events: readonly ClusterEvent[], resourcesOf: (group: string) => readonly string[], csrf: string, nowWall: number): Sections {
   return {
     summary: renderSummary(s).value,
     nodes: renderNodes(s).value,
-    groups: renderGroups(s, resourcesOf, csrf).value,
+    groups: renderGroups(s, resourcesOf, csrf, nowWall).value,
     events: renderEvents(events).value,
   };
 }
