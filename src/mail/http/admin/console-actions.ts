@@ -7,6 +7,7 @@ import { normalizeDomain } from '../../core/address.ts';
 import { passwordProblem } from '../policy/password-rule.ts';
 import type { Settings } from '../../core/settings.ts';
 import { flush, deleteEntry } from './ops.ts';
+import { clusterLink, restartThroughCluster } from './cluster-restart.ts';
 
 export type Form = Record<string, unknown>;
 
@@ -127,6 +128,11 @@ export const CONSOLE_ACTIONS: Readonly<Record<string, (deps: HttpDeps, f: Form, 
     const list = str(f, 'address', 320);
     deps.ctx.directory.deleteList(list);
     return { back: '/admin/lists', notice: `list ${list} deleted` };
+  },
+  // S16: through the local node daemon (monitor suspended, restart, resumed), never a signal from here.
+  'service-restart': async (_deps, f) => {
+    const notice = await restartThroughCluster(clusterLink(), str(f, 'service', 40));
+    return { back: '/admin/services', notice };
   },
   'queue-flush': async (deps, f) => {
     const id = opt(f, 'id', 80);

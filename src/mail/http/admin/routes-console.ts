@@ -8,7 +8,9 @@ import { html, query, type Html } from '../web/html.ts';
 import { page, csrfField, formatBytes, formatDate, type PageUser } from '../web/layout.ts';
 import { requireSession, checkCsrf, pageUser, type SessionInfo } from '../web/session.ts';
 import { CONSOLE_ACTIONS } from './console-actions.ts';
-import { listQueue, showQueueEntry, readMailLog, serviceStates, RESTART_DISABLED_REASON } from './ops.ts';
+import { listQueue, showQueueEntry, readMailLog, serviceStates } from './ops.ts';
+import { clusterLink, restartAvailability } from './cluster-restart.ts';
+import { serviceNames } from '../../serve/registry.ts';
 
 type Query = Record<string, string | undefined>;
 
@@ -188,12 +190,22 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: HttpDeps, secu
 
   view('/admin/services', async (_s, u, q) => {
     const states = await serviceStates(deps.ctx, { listening: listening() });
+    const restart = restartAvailability(clusterLink());
+    const button = (service: string): Html => (restart.available
+      ? postForm(u, 'service-restart', hidden('service', service), 'Restart')
+      : html`<button type="button" disabled title="${restart.reason}">Restart</button>`);
+    // Every service (S1), each listener on its own row; the restart button on its first.
+    const rows = serviceNames().filter((n) => n !== 'replication' || deps.ctx.settings.accounts.role !== 'standalone').flatMap((service) => {
+      const mine = states.filter((x) => x.service === service);
+      if (mine.length === 0) return [html`<tr><td>${service}</td><td>-</td><td>-</td><td>no listener</td><td>${button(service)}</td></tr>`];
+      return mine.map((x, i) => html`<tr><td>${x.service}</td><td>${x.listener}</td><td>${x.port === null ? 'off' : `${x.address}:${x.port}`}</td>
+        <td class="${x.answering === false ? 'down' : ''}">${x.port === null ? 'disabled in settings' : x.answering === null ? 'unknown' : x.answering ? 'answering' : 'not answering'}</td>
+        <td>${i === 0 ? button(service) : ''}</td></tr>`);
+    });
     return adminPage(u, q, 'Services', '/admin/services', html`
       <table class="grid"><thead><tr><th>Service</th><th>Listener</th><th>Address</th><th>State</th><th></th></tr></thead><tbody>
-      ${states.map((x) => html`<tr><td>${x.service}</td><td>${x.listener}</td><td>${x.port === null ? 'off' : `${x.address}:${x.port}`}</td>
-        <td class="${x.answering === false ? 'down' : ''}">${x.port === null ? 'disabled in settings' : x.answering === null ? 'unknown' : x.answering ? 'answering' : 'not answering'}</td>
-        <td><button type="button" disabled title="${RESTART_DISABLED_REASON}">Restart</button></td></tr>`)}
-      </tbody></table><p class="meta">Restart is disabled: ${RESTART_DISABLED_REASON}.</p>`);
+      ${rows}
+      </tbody></table><p class="meta">Restart ${restart.available ? 'goes' : 'is disabled'}: ${restart.reason}.</p>`);
   });
 
   app.post('/admin/do/:op', async (request, reply) => {

@@ -5,7 +5,8 @@ import { z } from 'zod';
 import type { MailContext } from '../../core/context.ts';
 import type { AdminEnv } from '../admin/account-ops.ts';
 import * as ops from '../admin/account-ops.ts';
-import { listQueue, queueEntryDetail, flush, deleteEntry, readMailLog, serviceStates, RESTART_DISABLED_REASON } from '../admin/ops.ts';
+import { listQueue, queueEntryDetail, flush, deleteEntry, readMailLog, serviceStates } from '../admin/ops.ts';
+import { clusterLink, restartAvailability, restartThroughCluster } from '../admin/cluster-restart.ts';
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
@@ -140,6 +141,10 @@ export const API_ROUTES: readonly ApiRoute[] = [
     query: z.object({ service: z.string().max(30).optional(), event: z.string().max(100).optional(), text: z.string().max(200).optional(),
       limit: z.coerce.number().int().min(1).max(5000).default(200) }).strict(),
     handler: ({ query }, { ctx }) => readMailLog(ctx, query as { limit: number }) },
-  { method: 'GET', path: '/api/v1/services', tag: 'operations', summary: 'The listeners of every service and whether they answer',
-    handler: async (_i, { ctx, listening }) => ({ listeners: await serviceStates(ctx, { listening }), restart: { available: false, reason: RESTART_DISABLED_REASON } }) },
+  { method: 'GET', path: '/api/v1/services', tag: 'operations', summary: 'The listeners of every service and whether they answer; whether restart is available (under the cluster manager)',
+    handler: async (_i, { ctx, listening }) => ({ listeners: await serviceStates(ctx, { listening }), restart: restartAvailability(clusterLink()) }) },
+  { method: 'POST', path: '/api/v1/services/:name/restart', tag: 'operations',
+    summary: 'Restart a service through the cluster manager (monitor suspended, restart, resumed; never a failover, S16); 409 on a host without it',
+    params: z.object({ name: z.string().min(1).max(40) }).strict(),
+    handler: async ({ params }) => ({ message: await restartThroughCluster(clusterLink(), params.name!) }) },
 ];
