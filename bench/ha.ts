@@ -8,8 +8,12 @@
 //   move     a planned `tandem group move mail --to OTHER`.
 // A probe in the client namespace (bench/_ha-probe.ts) starts a full SMTP transaction to
 // VIP:25 every --probe-ms; a 250 after DATA counts as served. Per run:
-//   outage = from the fault to the end of the first served transaction that started after it;
-//   gap    = from the end of the last transaction served before the fault to that same end.
+//   outage = from the fault (or the move command) to the end of the first served transaction
+//            that the new node served: one that started after the old node stopped serving
+//            (at the fault; for a move, once the old node's smtp resource has stopped);
+//   gap    = from the end of the last transaction the old node served to that same end.
+// Each run also reads, from the new holder's event log, when it got the lease, when the VIP
+// was up and when smtp was ready, so the table shows where the time goes.
 // Median and worst over --runs per fault and arbiter; at the end every acknowledged
 // message must be in the mailbox (read over IMAP from the client namespace): "lost" must be 0.
 // Heartbeat and lease timing are the cluster configuration's defaults, read from the schema
@@ -22,6 +26,8 @@ import { parseArgs } from 'node:util';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createMailLab, mailLabSkipReason, VIP, DOMAIN, USER, SERVICE_PORTS, type ArbiterKind, type MailLab } from '../test/netns/mail-lab.ts';
 import { parseClusterConfig } from '../src/cluster/model/config.ts';
@@ -176,7 +182,74 @@ async function settle(lab: MailLab, probe: Probe): Promise<string> {
   throw new Error(`the cluster did not settle within 180 s: ${last}`);
 }
 
-interface Measurement { arbiter: ArbiterKind; fault: Fault; run: number; from: string; to: string | null; outageMs: number | null; gapMs: number | null; failedAttempts: number }
+interface Measurement {
+  arbiter: ArbiterKind; fault: Fault; run: number; from: string; to: string | null;
+  outageMs: number | null; gapMs: number | null; failedAttempts: number;
+  /** Where the outage went, from the new holder's event log (ms after the fault): lease granted, VIP up, smtp ready. */
+  leaseMs: number | null; vipMs: number | null; smtpMs: number | null;
+}
+
+interface LoggedEvent { at: string; kind: string; message: string; resource?: string; group?: string }
+
+/** A node's event log (STATE/events.jsonl), oldest first; empty when unreadable. */
+function eventsOf(lab: MailLab, node: string): LoggedEvent[] {
+  let text: string;
+  try { text = readFileSync(join(lab.dir, 'state', node, 'events.jsonl'), 'utf8'); } catch { return []; }
+  const out: LoggedEvent[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try { out.push(JSON.parse(line) as LoggedEvent); } catch { /* a line being written */ }
+  }
+  return out;
+}
+
+/** Wall-clock time of the first event after t0 in `node`'s log that matches, or null. */
+function firstEvent(lab: MailLab, node: string, t0: number, pred: (e: LoggedEvent) => boolean): number | null {
+  for (const e of eventsOf(lab, node)) {
+    const t = Date.parse(e.at);
+    if (t >= Math.floor(t0) && pred(e)) return t;
+  }
+  return null;
+}
+
+/** Times (ms after t0) of the first lease grant and vip/smtp starts in `node`'s event log after t0. */
+function milestones(lab: MailLab, node: string | null, t0: number): { leaseMs: number | null; vipMs: number | null; smtpMs: number | null } {
+  const rel = (t: number | null): number | null => (t === null ? null : Math.round(t - t0));
+  if (!node) return { leaseMs: null, vipMs: null, smtpMs: null };
+  return {
+    leaseMs: rel(firstEvent(lab, node, t0, (e) => e.kind === 'lease.acquired' && e.group === 'mail')),
+    vipMs: rel(firstEvent(lab, node, t0, (e) => e.kind === 'resource.started' && e.resource === 'vip')),
+    smtpMs: rel(firstEvent(lab, node, t0, (e) => e.kind === 'resource.started' && e.resource === 'smtp')),
+  };
+}
+
+/**
+ * From when on a served transaction must have come from the new node. After SIGKILL,
+ * SIGSTOP or a cut cable the old node serves nothing from the fault on; during a planned
+ * move it finishes what is in flight (and drains) until its smtp resource has stopped.
+ */
+async function handoverPoint(lab: MailLab, fault: Fault, old: string, t0: number): Promise<number> {
+  if (fault !== 'move') return t0;
+  const until = Date.now() + RECOVERY_LIMIT_MS;
+  for (;;) {
+    const t = firstEvent(lab, old, t0, (e) => e.kind === 'resource.stopped' && e.resource === 'smtp');
+    if (t !== null) return t;
+    if (Date.now() > until) throw new Error(`${old} did not stop its smtp service within ${RECOVERY_LIMIT_MS} ms of the move`);
+    await sleep(50);
+  }
+}
+
+/** What each node saw, for a fault the cluster did not recover from. */
+async function diagnose(lab: MailLab, t0: number): Promise<string> {
+  const parts: string[] = [`VIP on [${(await lab.vipHolders()).join(', ')}]`];
+  for (const n of lab.nodeNames) {
+    const st = await status(lab, n);
+    const g = st?.groups.find((x) => x.name === 'mail');
+    parts.push(`--- ${n}: ${st ? `holder ${g?.holder ?? 'none'}, resources ${JSON.stringify(g?.resources ?? {})}` : 'no status'}`);
+    for (const e of eventsOf(lab, n).filter((x) => Date.parse(x.at) >= t0 && x.kind !== 'script.output').slice(-25)) parts.push(`  ${e.at} ${e.kind} ${e.message.slice(0, 300)}`);
+  }
+  return parts.join('\n');
+}
 
 async function inject(lab: MailLab, fault: Fault, active: string, target: string): Promise<void> {
   switch (fault) {
@@ -217,18 +290,23 @@ async function benchArbiter(arbiter: ArbiterKind): Promise<{ measurements: Measu
         await inject(lab, fault, active, target);
         // Faults that leave the node broken are repaired once the group serves elsewhere, so
         // the repair never shortens the outage.
-        const first = await firstServedAfter(probe, t0, RECOVERY_LIMIT_MS);
+        const h = await handoverPoint(lab, fault, active, t0);
+        const first = await firstServedAfter(probe, h, RECOVERY_LIMIT_MS);
         const to = first ? (await lab.vipHolders())[0] ?? null : null;
+        if (!first) process.stderr.write(`${arbiter} ${fault} run ${run}: no transaction served within ${RECOVERY_LIMIT_MS} ms of the fault on ${active}:\n${await diagnose(lab, t0)}\n`);
         await repair(lab, fault, active);
         const failedAttempts = probe.events.filter((e) => e.ev === 'fail' && e.start >= t0 && (!first || e.start < first.start)).length;
+        // The last transaction the old node served: before the fault, or (a move) before it stopped.
+        const lastOld = oks(probe).filter((e) => e.end <= h).sort((a, b) => b.end - a.end)[0] ?? before;
         const m: Measurement = {
           arbiter, fault, run, from: active, to,
           outageMs: first ? Math.round(first.end - t0) : null,
-          gapMs: first && before ? Math.round(first.end - before.end) : null,
+          gapMs: first && lastOld ? Math.round(first.end - lastOld.end) : null,
           failedAttempts,
+          ...milestones(lab, to, t0),
         };
         measurements.push(m);
-        process.stderr.write(`${arbiter} ${fault} run ${run}: ${active} -> ${to ?? '?'}: outage ${m.outageMs ?? 'none within 60 s'} ms, gap ${m.gapMs ?? '-'} ms, ${failedAttempts} failed attempts\n`);
+        process.stderr.write(`${arbiter} ${fault} run ${run}: ${active} -> ${to ?? '?'}: outage ${m.outageMs ?? 'none within 60 s'} ms, gap ${m.gapMs ?? '-'} ms, ${failedAttempts} failed attempts; lease at ${m.leaseMs ?? '-'} ms, vip up ${m.vipMs ?? '-'} ms, smtp ready ${m.smtpMs ?? '-'} ms\n`);
       }
     }
     await settle(lab, probe);
@@ -268,7 +346,7 @@ async function main(): Promise<void> {
     losses.push({ arbiter, acked: r.acked, lost: r.lost.length, readBy: r.readBy, lostIds: r.lost.slice(0, 20) });
   }
 
-  const rows: string[] = ['| arbiter | fault | runs | outage median | outage worst | gap median | gap worst | no recovery in 60 s |', '|---|---|---|---|---|---|---|---|'];
+  const rows: string[] = ['| arbiter | fault | runs | outage median | outage worst | gap median | gap worst | no recovery in 60 s | median lease / vip up / smtp ready |', '|---|---|---|---|---|---|---|---|---|'];
   for (const arbiter of arbiters) {
     for (const fault of faults) {
       const ms = all.filter((m) => m.arbiter === arbiter && m.fault === fault);
@@ -276,7 +354,11 @@ async function main(): Promise<void> {
       const out = ms.map((m) => m.outageMs).filter((x): x is number => x !== null);
       const gap = ms.map((m) => m.gapMs).filter((x): x is number => x !== null);
       const f = (xs: number[], g: (v: number[]) => number): string => (xs.length ? `${g(xs)} ms` : '-');
-      rows.push(`| ${arbiter} | ${fault} | ${ms.length} | ${f(out, median)} | ${f(out, (v) => Math.max(...v))} | ${f(gap, median)} | ${f(gap, (v) => Math.max(...v))} | ${ms.length - out.length} |`);
+      const med = (k: 'leaseMs' | 'vipMs' | 'smtpMs'): string => {
+        const xs = ms.map((m) => m[k]).filter((x): x is number => x !== null);
+        return xs.length ? String(median(xs)) : '-';
+      };
+      rows.push(`| ${arbiter} | ${fault} | ${ms.length} | ${f(out, median)} | ${f(out, (v) => Math.max(...v))} | ${f(gap, median)} | ${f(gap, (v) => Math.max(...v))} | ${ms.length - out.length} | ${med('leaseMs')} / ${med('vipMs')} / ${med('smtpMs')} ms |`);
     }
   }
   const lossRows = losses.map((l) => `${l.arbiter}: ${l.acked} messages acknowledged, ${l.lost} lost (mailbox read over ${l.readBy})${l.lost ? `: ${l.lostIds.join(', ')}` : ''}`);
