@@ -32,6 +32,7 @@ test('nothing but the login page without a session; strict CSP and no inline scr
   assert.equal(root.status, 303);
   assert.equal(root.location, '/login');
   assert.equal((await anon.get('/live')).status, 401);
+  assert.equal((await anon.get('/api/status')).status, 404, 'the console port serves no API');
   const op = await anon.post('/group/mail/stop', { _csrf: 'x' }, { accept: 'application/json' });
   assert.equal(op.status, 401);
   assert.match(op.text, /not logged in/);

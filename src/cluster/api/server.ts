@@ -1,7 +1,8 @@
 // The node daemon's HTTP API on the node's addresses and port: JSON, every request signed
 // with the cluster secret (HMAC over method, URL, sender, time, nonce and body) or carrying
 // the derived bearer token; nothing is served unauthenticated. /api/* serves the CLI and
-// the web console, /peer/* is the node channel's RPC between daemons.
+// local tools, /peer/* is the node channel's RPC between daemons. The web console has its
+// own listener (src/cluster/console/), started from here with the API.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import { isTandemError } from '../../lib/errors.ts';

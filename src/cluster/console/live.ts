@@ -11,6 +11,8 @@ import { sessionOf } from './routes-auth.ts';
 const PERIOD_MS = 1_000;
 /** A comment line now and then keeps proxies and idle timers from closing a quiet stream. */
 const KEEPALIVE_MS = 15_000;
+/** Unsent bytes after which a stream whose client does not read is closed. */
+const MAX_BUFFERED = 1024 * 1024;
 
 export function registerLiveRoute(app: FastifyInstance, deps: ConsoleDeps): void {
   const open = new Set<() => void>();
@@ -60,6 +62,11 @@ export function registerLiveRoute(app: FastifyInstance, deps: ConsoleDeps): void
         const changed: Partial<Record<keyof Sections, string>> = {};
         for (const k of Object.keys(sections) as Array<keyof Sections>) {
           if (sent[k] !== sections[k]) changed[k] = sent[k] = sections[k];
+        }
+        // A client that stops reading must not make the node buffer for it without end.
+        if (res.writableLength > MAX_BUFFERED) {
+          end();
+          break;
         }
         if (Object.keys(changed).length > 0) {
           res.write(`event: sections\ndata: ${JSON.stringify(changed)}\n\n`);
