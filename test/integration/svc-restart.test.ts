@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { eventually, isAlive } from '../helpers/cluster.ts';
 import { MailCluster } from '../helpers/mail-cluster.ts';
+import { runTandem } from '../helpers/process.ts';
 
 /** The first reply line of the SMTP service on the VIP, or null when nothing answers. */
 function smtpGreeting(lab: MailCluster): Promise<string | null> {
@@ -56,6 +57,25 @@ test('svc restart of a service resource: new pid, serving, same holder and epoch
     assert.ok(sv1.includes('resource.restart-requested') && sv1.includes('resource.restart-done'), 'the event log says so');
     assert.ok(!sv1.includes('group.failover-requested') && !sv1.includes('monitor.fell'), 'nothing failed');
     assert.ok(!lab.events('sv2').some((e) => e.kind === 'lease.acquired'), 'sv2 took nothing');
+
+    // The admin API of the http service (itself a resource of the group) restarts through
+    // the same daemon: it found the cluster in the environment the service resource gave it.
+    const made = runTandem(['mail', 'admin', 'token', 'create', 'svc restart test', '--data', lab.volume]);
+    assert.equal(made.code, 0, made.stderr);
+    const token = made.stdout.trim();
+    const api = async (method: string, path: string) => {
+      const res = await fetch(`http://${lab.vip}:${lab.ports.http}${path}`, { method, headers: { authorization: `Bearer ${token}` } });
+      return { status: res.status, body: await res.json() as Record<string, unknown> };
+    };
+    const listed = await api('GET', '/api/v1/services');
+    assert.deepEqual((listed.body.restart as { available: boolean }).available, true, JSON.stringify(listed.body.restart));
+    const pop3Pid = Number(readFileSync(lab.servicePidFile('sv1', 'pop3'), 'utf8').trim());
+    const restarted = await api('POST', '/api/v1/services/pop3/restart');
+    assert.equal(restarted.status, 200, JSON.stringify(restarted.body));
+    assert.match(String(restarted.body.message), /^mail\/pop3 restarted in place on sv1 .*no failover$/);
+    assert.notEqual(Number(readFileSync(lab.servicePidFile('sv1', 'pop3'), 'utf8').trim()), pop3Pid, 'pop3 is a new process');
+    assert.equal((await api('POST', '/api/v1/services/nosuch/restart')).status, 400);
+    assert.deepEqual((await mailGroup(lab, 'sv1')).failures, [], 'still no failure counted');
 
     // The port monitor watches again: a crash of the new process is noticed and recovered here.
     process.kill(newPid, 'SIGKILL');
