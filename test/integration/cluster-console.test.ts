@@ -167,3 +167,31 @@ test('peers see console users without their password hashes', async () => {
   assert.deepEqual(peer.config.console.users.map((u) => u.name), [ADMIN.name, OPERATOR.name]);
   for (const u of peer.config.console.users) assert.match(u.passwordHash, /^\(hash [0-9a-f]{12}\)$/);
 });
+
+test('live streams are bounded per node, and a closed one frees its place', async () => {
+  const client = new ConsoleClient(c.base('sv1'));
+  assert.equal((await client.loginAs(ADMIN.name, ADMIN.password)).status, 303);
+  const cookie = [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  const open = async () => {
+    const ac = new AbortController();
+    const r = await fetch(`${c.base('sv1')}/live`, { headers: { cookie }, signal: ac.signal });
+    return { status: r.status, text: r.status === 200 ? '' : await r.text(), close: () => ac.abort() };
+  };
+  const streams = [];
+  try {
+    for (let i = 0; i < 32; i++) streams.push(await open());
+    assert.deepEqual(new Set(streams.map((s) => s.status)), new Set([200]));
+    const refused = await open();
+    assert.equal(refused.status, 503);
+    assert.match(refused.text, /too many live consoles open on sv1 \(32\)/);
+    streams.pop()!.close();
+    const again = await eventually('a place for a new stream', async () => {
+      const s = await open();
+      if (s.status === 200) return s;
+      return null;
+    }, 10_000, 200);
+    streams.push(again);
+  } finally {
+    for (const s of streams) s.close();
+  }
+});

@@ -40,7 +40,7 @@ export function registerLiveRoute(app: FastifyInstance, deps: ConsoleDeps): void
       res.end();
     };
     open.add(end);
-    request.raw.on('close', end);
+    res.on('close', end);
     res.on('error', end);
 
     const sent: Partial<Record<keyof Sections, string>> = {};
