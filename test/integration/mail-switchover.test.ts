@@ -70,7 +70,7 @@ function message(id: string, body: string): string {
   return `Subject: ${id}\r\nMessage-ID: <${id}@client.test>\r\n\r\n${body}\r\n`;
 }
 
-async function transaction(c: LineClient, id: string): Promise<void> {
+async function transaction(c: LineClient): Promise<void> {
   await c.say('EHLO client.test', /^250 /);
   await c.say('MAIL FROM:<bob@lab.test>', /^250 /);
   await c.say('RCPT TO:<alice@lab.test>', /^250 /);
@@ -94,7 +94,7 @@ test('planned move: the transaction in flight gets 250, a client told 421 retrie
     const before = await LineClient.open(vip, port);
     assert.ok(before);
     assert.match((await before.reply()) ?? '', /^220 /);
-    await transaction(before, 'before-move');
+    await transaction(before);
     before.send(`${message('before-move', 'sent before the move')}.\r\n`);
     assert.match((await before.reply()) ?? '(closed)', ACCEPTED);
     acknowledged.push('before-move');
@@ -104,7 +104,7 @@ test('planned move: the transaction in flight gets 250, a client told 421 retrie
     const a = await LineClient.open(vip, port);
     assert.ok(a);
     assert.match((await a.reply()) ?? '', /^220 /);
-    await transaction(a, 'in-flight');
+    await transaction(a);
     a.send(message('in-flight', 'first half').slice(0, -2));
 
     await lab.h.api('sv1', 'POST', '/api/group/mail/move', { to: 'sv2' });
@@ -133,7 +133,7 @@ test('planned move: the transaction in flight gets 250, a client told 421 retrie
       try {
         const greeting = await b.reply(10_000).catch(() => null);
         if (!greeting?.startsWith('220')) return null;
-        await transaction(b, 'retried');
+        await transaction(b);
         b.send(`${message('retried', 'sent again after 421')}.\r\n`);
         const r = await b.reply();
         return r && ACCEPTED.test(r) ? r : null;
