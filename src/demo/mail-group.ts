@@ -157,5 +157,5 @@ export function mailClusterConfig(o: MailClusterOptions): Record<string, unknown
 
 /** The configuration as YAML, with a header saying where it came from. */
 export function renderClusterYaml(config: Record<string, unknown>, header: readonly string[] = []): string {
-  return `${header.map((l) => `# ${l}`).join('\n')}${header.length ? '\n' : ''}${stringifyYaml(config, { lineWidth: 0 })}`;
+  return `${header.map((l) => `# ${l}`).join('\n')}${header.length ? '\n' : ''}${stringifyYaml(config, { lineWidth: 0, aliasDuplicateObjects: false })}`;
 }
