@@ -103,5 +103,16 @@ test('suspend and resume the monitors of a resource from sv1\'s console', { skip
   await eventually('sv2 sees app resumed', async () => (await c.h.status('sv2')).groups[0]!.suspended.length === 0, 20_000);
   assert.match(await page.locator('#events').innerText(), /monitors of mail\/app resumed/);
   assert.deepEqual(problems, []);
+
+  // Markup that reached the page could still not run: the CSP blocks inline handlers,
+  // javascript: URLs and inline scripts (the browser reports the violations).
+  await page.evaluate(`
+    document.body.insertAdjacentHTML('beforeend', '<img src="data:x" onerror="window.xss=1"><a id="jsl" href="javascript:window.xss=2">x</a>');
+    const s = document.createElement('script'); s.textContent = 'window.xss = 3'; document.body.appendChild(s);
+  `);
+  await page.click('#jsl');
+  await page.waitForTimeout(300);
+  assert.equal(await page.evaluate('window.xss'), undefined, 'nothing injected ran');
+  assert.ok(problems.some((p) => /Content Security Policy/.test(p)), 'the browser reports the blocked script');
   await page.context().close();
 });

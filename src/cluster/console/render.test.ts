@@ -21,6 +21,7 @@ const CASES: Array<[string, Partial<GroupView>, string, string]> = [
   ['holder with one resource still unknown', { holder: 'sv2', resources: { sv2: { data: 'running', app: 'unknown' } } }, 'starting', 'starting on sv2'],
   ['holder with a failed resource', { holder: 'sv1', resources: { sv1: { data: 'running', app: 'failed' } } }, 'failed', 'failed on sv1'],
   ['a move request to another node', { holder: 'sv1', moveTo: 'sv2', resources: { sv1: all('running') } }, 'moving', 'moving from sv1 to sv2'],
+  ['between the old holder\'s release and the new one\'s lease', { moveTo: 'sv2', resources: { sv1: all('stopped') } }, 'moving', 'moving to sv2'],
   ['a satisfied move request', { holder: 'sv2', moveTo: 'sv2', resources: { sv2: all('running') } }, 'online', 'online on sv2'],
   ['holder asked to stop', { holder: 'sv1', request: 'stop', resources: { sv1: all('running') } }, 'stopping', 'stopping on sv1'],
 ];

@@ -42,6 +42,7 @@ export function groupPhase(g: GroupView, resourceNames: readonly string[]): { ph
   const anyFailed = Object.values(g.resources).some((per) => Object.values(per).includes('failed'));
   if (g.holder === null) {
     const running = g.nodes.filter((n) => on(n).includes('running'));
+    if (g.moveTo && g.request !== 'stop') return { phase: 'moving', text: `moving to ${g.moveTo}` };
     if (g.request === 'stop') return running.length > 0 ? { phase: 'stopping', text: `stopping on ${running.join(', ')}` } : { phase: 'stopped', text: 'stopped by the operator' };
     return anyFailed ? { phase: 'failed', text: 'offline, with failed resources' } : { phase: 'offline', text: running.length > 0 ? `offline (still running on ${running.join(', ')})` : 'offline' };
   }
