@@ -63,8 +63,8 @@ export function liveDemoPid(pidFile: string): number | null {
  * The configuration of a demo running from this directory or from this checkout, if any:
  * var/demo/cluster.yaml while var/demo/demo.pid names a live process.
  */
-export function runningDemoConfig(cwd = process.cwd()): { config: string; pid: number } | null {
-  const roots = [...new Set([join(cwd, 'var', 'demo'), join(PACKAGE_ROOT, 'var', 'demo')])];
+export function runningDemoConfig(cwd = process.cwd(), checkout = PACKAGE_ROOT): { config: string; pid: number } | null {
+  const roots = [...new Set([join(cwd, 'var', 'demo'), join(checkout, 'var', 'demo')])];
   for (const root of roots) {
     const p = demoPaths(root);
     const pid = liveDemoPid(p.pidFile);
