@@ -67,3 +67,9 @@ test('renderGroup() renders the same markup a moment later (the live stream send
   assert.equal(renderGroup(later, RES, 't', new Set(), NOW + 700).value, a);
   assert.match(a, /app on sv1 \(monitor alive\), at 23:59:45/);
 });
+
+test('renderGroup(): with three nodes Move also offers the next eligible node by priority (failover)', () => {
+  const g = group({ nodes: ['sv1', 'sv2', 'sv3'], holder: 'sv2', resources: { sv2: all('running') } });
+  const out = renderGroup(g, RES, 't', new Set(['sv1', 'sv2', 'sv3']), NOW).value;
+  assert.match(out, /<option value="sv1">sv1<\/option><option value="sv3">sv3<\/option><option value="">next eligible by priority<\/option>/);
+});

@@ -106,7 +106,9 @@ export function renderNodes(s: StatusView): Html {
 function groupForms(g: GroupView, csrf: string, reachable: ReadonlySet<string>): Html {
   const base = `/group/${encodeURIComponent(g.name)}`;
   const targets = g.nodes.filter((n) => n !== g.holder);
-  const options = targets.map((n) => html`<option value="${n}">${n}${reachable.has(n) ? '' : ' (down)'}</option>`);
+  // The empty choice is the seed's ARMFOVER: the next eligible node by priority.
+  const options = [...targets.map((n) => html`<option value="${n}">${n}${reachable.has(n) ? '' : ' (down)'}</option>`),
+    ...(g.holder !== null && targets.length > 1 ? [html`<option value="">next eligible by priority</option>`] : [])];
   return html`<div class="ops">
     <form method="post" action="${base}/start" class="op">${csrfField(csrf)}<button type="submit" aria-label="Start group ${g.name}">Start</button></form>
     <form method="post" action="${base}/stop" class="op">${csrfField(csrf)}<button type="submit" aria-label="Stop group ${g.name}">Stop</button></form>
