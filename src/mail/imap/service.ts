@@ -145,7 +145,11 @@ export async function startImapService(ctx: MailContext, options: ImapServiceOpt
     // Limits apply to the TCP connection, before any TLS work is spent on it.
     // During the drain the handshake goes on, so the client can read its BYE.
     secure.on('connection', (socket: Socket) => {
-      if (!draining && admit(socket)) socket.destroy();
+      if (draining) {
+        // Cut with the others at the end of the drain if its handshake is still going.
+        drained.add(socket);
+        socket.once('close', () => drained.delete(socket));
+      } else if (admit(socket)) socket.destroy();
     });
     secure.on('secureConnection', (socket) => {
       socket.on('error', () => undefined);

@@ -110,7 +110,11 @@ export async function startPop3Service(ctx: MailContext, options: Pop3ServiceOpt
     // client cannot be told why in cleartext on this port, so it is just closed.
     // During the drain the handshake goes on, so the client can read why it is refused.
     secure.on('connection', (socket: Socket) => {
-      if (!draining && admit(socket)) socket.destroy();
+      if (draining) {
+        // Cut with the others at the end of the drain if its handshake is still going.
+        drained.add(socket);
+        socket.once('close', () => drained.delete(socket));
+      } else if (admit(socket)) socket.destroy();
     });
     secure.on('secureConnection', (socket) => {
       socket.on('error', () => undefined);
