@@ -25,7 +25,7 @@
 // `ip netns pids` lists there (and the processes it spawned itself), by PID. A watchdog
 // shell does the same if the test process dies without destroy().
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -62,8 +62,15 @@ export interface MailLabOptions {
   readonly heartbeatTimeoutMs?: number;
   /** Default 2 s (etcd's shortest). */
   readonly leaseTtlMs?: number;
-  /** Node monitors (link of eth0, ping of the other hosts); default true. */
+  /** Node monitors (link of eth0, ping of the client); default true. */
   readonly nodeMonitors?: boolean;
+  /**
+   * `supervised` (default): one `service` resource, `tandem mail serve smtp pop3 imap`,
+   * whose supervisor starts the three services in parallel (a failover costs one service
+   * start, not three in a row). `separate`: one `service` resource per mail service, each
+   * with its own monitor and restarts, started one after the other.
+   */
+  readonly services?: 'supervised' | 'separate';
 }
 
 /** Why the lab cannot run here, or null. */
@@ -80,13 +87,17 @@ export interface Sample {
   readonly t: number;
   /** Nodes with the VIP on eth0. */
   readonly vip: readonly string[];
-  /** Nodes with a live mail service process (a process that may write the volume). */
+  /** Nodes with a live mail service process (a process that may write the volume); empty for events. */
   readonly volume: readonly string[];
+  /** `sample`: a periodic look at every node; `event`: the VIP was added or deleted somewhere (ip monitor). */
+  readonly source: 'sample' | 'event';
 }
 
 export interface Sampler {
   readonly samples: readonly Sample[];
-  /** Samples where two or more nodes held the VIP or ran services on the volume. */
+  /** The VIP's adds and deletes, each with the holders right after it. */
+  readonly events: readonly Sample[];
+  /** Samples and events where two or more nodes held the VIP or ran services on the volume. */
   violations(): Sample[];
   stop(): Promise<void>;
 }
@@ -170,11 +181,14 @@ function etcdIp(i: number): string {
 
 function clusterConfig(o: Required<MailLabOptions>, dir: string, dataDir: string): Record<string, unknown> {
   const names = nodeNames(o.nodes);
-  const service = (name: MailService): Record<string, unknown> => ({
+  const all = Object.keys(SERVICE_PORTS) as MailService[];
+  const listening = (name: MailService): Record<string, unknown> => ({ name, kind: 'tcp', host: VIP, port: SERVICE_PORTS[name], interval: '2s', timeout: '2s', rise: 1, fall: 3, recovery: { restarts: 3, window: '60s', failover: true } });
+  // Services bind the VIP only (listen.address), so they answer only where the group runs.
+  const service = (name: string, services: readonly MailService[]): Record<string, unknown> => ({
     name, type: 'service', dependsOn: ['volume', 'vip'],
     timeouts: { start: '60s', stop: '20s', monitor: '10s' },
-    params: { command: [process.execPath, TANDEM_BIN, 'mail', 'serve', name, '--data', dataDir], readyPort: SERVICE_PORTS[name], env: { TANDEM_LOG_LEVEL: 'warn' } },
-    monitors: [{ name: 'listening', kind: 'tcp', host: VIP, port: SERVICE_PORTS[name], interval: '2s', timeout: '2s', rise: 1, fall: 3, recovery: { restarts: 3, window: '60s', failover: true } }],
+    params: { command: [process.execPath, TANDEM_BIN, 'mail', 'serve', ...services, '--data', dataDir], readyPort: SERVICE_PORTS[services[0]!], env: { TANDEM_LOG_LEVEL: 'warn' } },
+    monitors: services.map(listening),
   });
   return {
     version: 1,
@@ -201,7 +215,7 @@ function clusterConfig(o: Required<MailLabOptions>, dir: string, dataDir: string
       resources: [
         { name: 'volume', type: 'volume', params: { path: dataDir } },
         { name: 'vip', type: 'vip', params: { address: VIP, prefix: 24, driver: 'iproute2', interface: 'eth0' } },
-        ...(Object.keys(SERVICE_PORTS) as MailService[]).map(service),
+        ...(o.services === 'separate' ? all.map((name) => service(name, [name])) : [service('mail', all)]),
       ],
     }],
     alerts: [{ type: 'log' }],
@@ -248,7 +262,7 @@ function isMailService(pid: number): boolean {
 }
 
 export async function createMailLab(options: MailLabOptions): Promise<MailLab> {
-  const o: Required<MailLabOptions> = { heartbeatMs: 250, heartbeatTimeoutMs: 2000, leaseTtlMs: 2000, nodeMonitors: true, ...options };
+  const o: Required<MailLabOptions> = { heartbeatMs: 250, heartbeatTimeoutMs: 2000, leaseTtlMs: 2000, nodeMonitors: true, services: 'supervised', ...options };
   if (o.nodes < 2 || o.nodes > 4) throw new Error(`the mail lab has 2 to 4 nodes (asked for ${o.nodes})`);
   const names = nodeNames(o.nodes);
   const etcdNames = o.arbiter === 'etcd' ? ['e1', 'e2', 'e3'] : [];
@@ -371,8 +385,27 @@ export async function createMailLab(options: MailLabOptions): Promise<MailLab> {
   }
 
   async function volumeUsers(): Promise<string[]> {
-    const used = await Promise.all(names.map(async (n) => ((await servicePids(n)).length > 0 ? n : null)));
-    return used.filter((n): n is string => n !== null);
+    return Promise.resolve(volumeUsersNow());
+  }
+
+  /**
+   * The same without spawning anything (cheap enough for every sample): scans /proc for
+   * mail services whose network namespace is a node's.
+   */
+  function volumeUsersNow(): string[] {
+    const byInode = new Map<string, string>();
+    for (const n of names) {
+      try { byInode.set(`net:[${statSync(`/run/netns/${nodeNs(n)}`).ino}]`, n); } catch { /* namespace gone */ }
+    }
+    const users = new Set<string>();
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      let link: string;
+      try { link = readlinkSync(`/proc/${entry}/ns/net`); } catch { continue; }
+      const node = byInode.get(link);
+      if (node && !users.has(node) && isMailService(Number(entry))) users.add(node);
+    }
+    return names.filter((n) => users.has(n));
   }
 
   function clientExec(command: string, args: readonly string[] = [], opts: { timeoutMs?: number; input?: string } = {}): Promise<RunResult> {
@@ -411,20 +444,41 @@ export async function createMailLab(options: MailLabOptions): Promise<MailLab> {
 
   function startSampler(everyMs = 50): Sampler {
     const samples: Sample[] = [];
+    const events: Sample[] = [];
     let running = true;
+    // Between samples, `ip monitor address` in every node namespace reports each add and
+    // delete of the VIP as it happens: an overlap shorter than the sampling period is
+    // caught too, at the instant of the event.
+    const held = new Map<string, boolean>();
+    const monitors = names.map((n) => {
+      const m = spawn('ip', ['-n', nodeNs(n), 'monitor', 'address', 'dev', 'eth0'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      spawned.push(m);
+      createInterface({ input: m.stdout! }).on('line', (line) => {
+        if (!line.includes(`inet ${VIP}/`)) return;
+        held.set(n, !line.startsWith('Deleted'));
+        events.push({ t: Date.now(), vip: names.filter((x) => held.get(x)), volume: [], source: 'event' });
+      });
+      return m;
+    });
     const loop = (async () => {
+      for (const n of await vipHolders()) if (!held.has(n)) held.set(n, true);
       while (running) {
         const t = Date.now();
-        const [vip, volume] = await Promise.all([vipHolders(), volumeUsers()]);
-        samples.push({ t, vip, volume });
+        const [vip, volume] = await Promise.all([vipHolders(), Promise.resolve(volumeUsersNow())]);
+        samples.push({ t, vip, volume, source: 'sample' });
         if (samples.length > 100_000) samples.splice(0, 10_000);
         await sleep(Math.max(0, everyMs - (Date.now() - t)));
       }
     })();
     return {
       samples,
-      violations: () => samples.filter((s) => s.vip.length > 1 || s.volume.length > 1),
-      async stop() { running = false; await loop; },
+      events,
+      violations: () => [...samples, ...events].filter((x) => x.vip.length > 1 || x.volume.length > 1).sort((a, b) => a.t - b.t),
+      async stop() {
+        running = false;
+        await loop;
+        for (const m of monitors) if (m.pid && m.exitCode === null) signal(m.pid, 'SIGKILL');
+      },
     };
   }
 
@@ -482,7 +536,11 @@ export async function createMailLab(options: MailLabOptions): Promise<MailLab> {
     lab, dir, dataDir, configFile, nodeNames: names, arbiter: o.arbiter, leaseTtlMs: o.leaseTtlMs,
     caFile: join(dataDir, 'cfg', 'tls', 'cert.pem'),
     startNode,
-    async startAll() { for (const n of names) await startNode(n); },
+    async startAll() {
+      // The home node first, so that it normally wins the group; the others together.
+      await startNode(names[0]!);
+      await Promise.all(names.slice(1).map(startNode));
+    },
     async killNode(name) {
       const p = procs.get(name);
       const services = await servicePids(name);
