@@ -5,6 +5,7 @@
 // cookies, and peers never see the users' password hashes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { eventually } from '../helpers/cluster.ts';
 import { makeConsoleCluster, ConsoleClient, ADMIN, OPERATOR, type ConsoleCluster } from './cluster-console-harness.ts';
 
@@ -194,4 +195,21 @@ test('live streams are bounded per node, and a closed one frees its place', asyn
   } finally {
     for (const s of streams) s.close();
   }
+});
+
+test('a node whose configuration differs shows DIFFERS with the differing fields', async () => {
+  const file = c.h.configPath('sv2');
+  const config = JSON.parse(readFileSync(file, 'utf8')) as { groups: Array<Record<string, unknown>> };
+  config.groups[0]!.failbackDelay = 45_000;
+  writeFileSync(file, JSON.stringify(config));
+  await c.h.stop('sv2');
+  await c.h.start('sv2');
+  const client = new ConsoleClient(c.base('sv1'));
+  assert.equal((await client.loginAs(ADMIN.name, ADMIN.password)).status, 303);
+  const row = await eventually('sv2 shown with its differences', async () => {
+    const page = await client.get('/');
+    const tr = /<tr id="node-sv2"[\s\S]*?<\/tr>/.exec(page.text)?.[0] ?? '';
+    return /DIFFERS/.test(tr) && /groups\.mail\.failbackDelay: here 30000, there 45000/.test(tr) ? tr : null;
+  }, 30_000, 500);
+  assert.match(row, /may not run groups/);
 });

@@ -53,7 +53,7 @@ export async function startApi(d: NodeDaemon): Promise<FastifyInstance[]> {
   }
   // The web console is its own listener (console.port), not a route here: it serves
   // browsers with cookie sessions, this API only signed requests (docs/cluster-console.md).
-  servers.push(...await startConsole(d));
+  servers.push(...await startConsole(d, redacted));
   return servers;
 }
 

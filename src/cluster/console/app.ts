@@ -16,6 +16,7 @@ import type { ConsoleSession, ConsoleSessions } from './sessions.ts';
 import { registerAuthRoutes, sessionOf } from './routes-auth.ts';
 import { registerOperationRoutes } from './routes-ops.ts';
 import { registerLiveRoute } from './live.ts';
+import type { PeerDifferences } from './differences.ts';
 
 export interface ConsoleDeps {
   readonly d: NodeDaemon;
@@ -25,6 +26,7 @@ export interface ConsoleDeps {
   readonly throttle: LoginThrottle;
   /** Counts open live streams across this node's listeners (bounded). */
   readonly streams: { open: number; readonly max: number };
+  readonly differences: PeerDifferences;
 }
 
 /** How many events the page and the live stream show. */
@@ -67,10 +69,11 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, status: 
   return reply.type('text/html; charset=utf-8').send(errorPage(status, message).value);
 }
 
-/** The status and recent events, as the page and the live stream render them. */
-export async function snapshot(d: NodeDaemon): Promise<{ status: StatusView; events: ClusterEvent[] }> {
-  const status = d.status() as unknown as StatusView;
-  const events = await d.events.tail({ limit: EVENTS_SHOWN });
+/** The status (with what differs on peers whose configuration differs) and recent events. */
+export async function snapshot(deps: Pick<ConsoleDeps, 'd' | 'differences'>): Promise<{ status: StatusView; events: ClusterEvent[] }> {
+  const raw = deps.d.status() as unknown as StatusView;
+  const status: StatusView = { ...raw, nodes: raw.nodes.map((n) => (n.self || !n.reachable || n.configHashMatches ? n : { ...n, differences: deps.differences.of(n.name) })) };
+  const events = await deps.d.events.tail({ limit: EVENTS_SHOWN });
   return { status, events };
 }
 
@@ -126,7 +129,7 @@ export async function buildConsoleApp(deps: ConsoleDeps, tls: { cert: Buffer; ke
   app.get('/', async (request, reply) => {
     const s = requireSession(deps, request, reply);
     if (!s) return reply;
-    const { status, events } = await snapshot(deps.d);
+    const { status, events } = await snapshot(deps);
     const flash = s.flash;
     s.flash = null;
     const sections = renderSections(status, events, resourcesOf(deps.d), s.csrf, Date.now());

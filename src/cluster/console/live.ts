@@ -57,7 +57,7 @@ export function registerLiveRoute(app: FastifyInstance, deps: ConsoleDeps): void
       }
       try {
         lastSeq = deps.d.events.lastSeq;
-        const { status, events } = await snapshot(deps.d);
+        const { status, events } = await snapshot(deps);
         const sections = renderSections(status, events, resourcesOf(deps.d), s.csrf, Date.now());
         const changed: Partial<Record<keyof Sections, string>> = {};
         for (const k of Object.keys(sections) as Array<keyof Sections>) {

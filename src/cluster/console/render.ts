@@ -15,6 +15,8 @@ export interface StatusView {
     readonly name: string; readonly self: boolean; readonly reachable: boolean; readonly configHashMatches: boolean;
     readonly stopped: boolean; readonly maintenance: boolean; readonly failingMonitors: readonly string[];
     readonly lastSeenAgoMs: number | null; readonly addresses: readonly string[];
+    /** What differs from this node's configuration, when known (filled in by the console). */
+    readonly differences?: string | null;
   }[];
   readonly groups: readonly GroupView[];
   readonly nodeMonitors: readonly { readonly name: string; readonly kind: string; readonly failing: boolean }[];
@@ -90,7 +92,7 @@ export function renderNodes(s: StatusView): Html {
       <th scope="row">${n.name}</th>
       <td class="${n.reachable ? 'ok' : 'bad'}">${state}</td>
       <td>${n.self ? '' : ago(n.lastSeenAgoMs)}</td>
-      <td class="${n.configHashMatches ? 'ok' : 'bad'}">${n.configHashMatches ? 'matches' : 'DIFFERS: may not run groups (tandem status lists the fields)'}</td>
+      <td class="${n.configHashMatches ? 'ok' : 'bad'}">${n.configHashMatches ? 'matches' : html`DIFFERS: may not run groups${n.differences ? html`<br><span class="diff">${n.differences}</span>` : ''}`}</td>
       <td>${flags || 'ok'}</td>
       <td>${n.addresses.join(', ')}</td>
     </tr>`;

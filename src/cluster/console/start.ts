@@ -9,6 +9,7 @@ import { consolePort } from '../model/console-schema.ts';
 import type { NodeDaemon } from '../node/daemon.ts';
 import { buildConsoleApp, type ConsoleDeps } from './app.ts';
 import { ConsoleSessions } from './sessions.ts';
+import { PeerDifferences, type Redact } from './differences.ts';
 
 /** Open live streams per node (each renders the page once a second). */
 const MAX_STREAMS = 32;
@@ -22,7 +23,8 @@ export function consoleUrls(d: NodeDaemon): string[] {
   return (me?.addresses ?? []).map((a) => `${c.tls ? 'https' : 'http'}://${a.includes(':') ? `[${a}]` : a}:${port}/`);
 }
 
-export async function startConsole(d: NodeDaemon): Promise<FastifyInstance[]> {
+/** `redact`: how the API shows a configuration to peers (passed in: the API module starts the console). */
+export async function startConsole(d: NodeDaemon, redact: Redact): Promise<FastifyInstance[]> {
   const c = d.config.console;
   if (!c) return [];
   const servers: FastifyInstance[] = [];
@@ -33,6 +35,7 @@ export async function startConsole(d: NodeDaemon): Promise<FastifyInstance[]> {
       sessions: new ConsoleSessions({ idleMs: c.sessionIdleMinutes * 60_000, maxMs: c.sessionMaxHours * 3_600_000 }),
       throttle: new LoginThrottle({ maxFailuresPerIp: c.login.maxFailuresPerIp, maxFailuresPerUser: c.login.maxFailuresPerUser, windowMs: c.login.windowSeconds * 1000 }),
       streams: { open: 0, max: MAX_STREAMS },
+      differences: new PeerDifferences(d, redact),
     };
     const me = d.config.nodes.find((n) => n.name === d.self)!;
     const port = consolePort(c, d.self);
