@@ -212,14 +212,17 @@ function firstEvent(lab: MailLab, node: string, t0: number, pred: (e: LoggedEven
   return null;
 }
 
+/** A resource came up: a start, or a restart after a failed start. */
+const up = (e: LoggedEvent): boolean => e.kind === 'resource.started' || e.kind === 'resource.restarted';
+
 /** Times (ms after t0) of the first lease grant and vip/smtp starts in `node`'s event log after t0. */
 function milestones(lab: MailLab, node: string | null, t0: number): { leaseMs: number | null; vipMs: number | null; smtpMs: number | null } {
   const rel = (t: number | null): number | null => (t === null ? null : Math.round(t - t0));
   if (!node) return { leaseMs: null, vipMs: null, smtpMs: null };
   return {
     leaseMs: rel(firstEvent(lab, node, t0, (e) => e.kind === 'lease.acquired' && e.group === 'mail')),
-    vipMs: rel(firstEvent(lab, node, t0, (e) => e.kind === 'resource.started' && e.resource === 'vip')),
-    smtpMs: rel(firstEvent(lab, node, t0, (e) => e.kind === 'resource.started' && e.resource === 'smtp')),
+    vipMs: rel(firstEvent(lab, node, t0, (e) => up(e) && e.resource === 'vip')),
+    smtpMs: rel(firstEvent(lab, node, t0, (e) => up(e) && e.resource === 'smtp')),
   };
 }
 
