@@ -182,6 +182,11 @@ export class MailCluster {
     return this.h.cli(['group', 'move', 'mail', '--to', to]);
   }
 
+  /** Starts (or restarts, after kill/stop) a node's daemon; resolves once it is ready. */
+  async start(node: string): Promise<void> {
+    await this.h.start(node);
+  }
+
   /** SIGKILLs a node's daemon (its guard then kills the services it ran). */
   kill(node: string): Promise<void> {
     return this.h.kill(node);

@@ -15,12 +15,19 @@ import nodemailer from 'nodemailer';
 import { TANDEM_BIN } from '../helpers/process.ts';
 import { eventually, isAlive } from '../helpers/cluster.ts';
 import { DEMO } from '../../src/demo/demo-volume.ts';
+import { DEMO_NODE_PORT, DEMO_NODES } from '../../src/demo/demo-cluster.ts';
 import { SYSTEM_CLUSTER_CONFIG } from '../../src/cli/cluster-client.ts';
 
-function portFree(port: number): Promise<boolean> {
+function portFree(port: number, host: string = DEMO.address): Promise<boolean> {
   return new Promise((resolve) => {
-    const srv = createServer().once('error', () => resolve(false)).listen(port, DEMO.address, () => srv.close(() => resolve(true)));
+    const srv = createServer().once('error', () => resolve(false)).listen(port, host, () => srv.close(() => resolve(true)));
   });
+}
+
+/** The demo's fixed addresses are free (no `npm start` runs on this machine). */
+async function demoAddressesFree(): Promise<boolean> {
+  for (const n of DEMO_NODES) if (!(await portFree(DEMO_NODE_PORT, n.address))) return false;
+  return portFree(DEMO.ports.smtp);
 }
 
 interface RunningDemo { proc: ChildProcess; output: () => string; stop: () => Promise<number | null> }
@@ -103,8 +110,8 @@ function nodeStatus(cwd: string, node: string): { pid: number; guardPid: number 
 }
 
 test('the demo: two nodes run the mail group on 127.0.0.100; move to sv2 without --config; Ctrl-C leaves nothing; mail kept across restarts', { timeout: 900_000 }, async (t) => {
-  if (!(await portFree(DEMO.ports.smtp))) {
-    t.skip(`port ${DEMO.address}:${DEMO.ports.smtp} is taken (is \`npm start\` running?)`);
+  if (!(await demoAddressesFree())) {
+    t.skip(`the demo's addresses (${DEMO.address}:${DEMO.ports.smtp}, ${DEMO_NODES.map((n) => `${n.address}:${DEMO_NODE_PORT}`).join(', ')}) are taken: is \`npm start\` running?`);
     return;
   }
   const cwd = mkdtempSync(join(tmpdir(), 'tandem-demo-'));
