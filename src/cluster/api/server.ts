@@ -29,8 +29,8 @@ declare module 'fastify' {
 
 /** The config as peers may see it: never the secret, and console password hashes only as a fingerprint. */
 export function redacted(config: ClusterConfig): ClusterConfig {
-  const console = config.console && { ...config.console, users: config.console.users.map((u) => ({ ...u, passwordHash: `(hash ${createHash('sha256').update(u.passwordHash).digest('hex').slice(0, 12)})` })) };
-  return { ...config, cluster: { ...config.cluster, secret: SECRET_PLACEHOLDER }, ...(console ? { console } : {}) };
+  const consoleView = config.console && { ...config.console, users: config.console.users.map((u) => ({ ...u, passwordHash: `(hash ${createHash('sha256').update(u.passwordHash).digest('hex').slice(0, 12)})` })) };
+  return { ...config, cluster: { ...config.cluster, secret: SECRET_PLACEHOLDER }, ...(consoleView ? { console: consoleView } : {}) };
 }
 
 type Body = Record<string, unknown>;
