@@ -29,7 +29,9 @@ export interface MailClusterOptions {
   nodes?: number;
   /** `services`: one service resource per mail service; `script`: the example's start.sh/stop.sh. */
   style?: 'services' | 'script';
+  /** Heartbeat interval (default 300 ms; the timeout is 6 intervals). */
   heartbeatMs?: number;
+  /** Lease TTL (default 5 s). */
   leaseTtlMs?: number;
   /** Monitor interval of the services (default 2 s). */
   monitorIntervalMs?: number;
@@ -64,8 +66,10 @@ export class MailCluster {
     const h = new ClusterHarness({
       nodes: opts.nodes ?? 2,
       realAgents: true,
-      heartbeatMs: opts.heartbeatMs ?? 200,
-      leaseTtlMs: opts.leaseTtlMs ?? 3_000,
+      // A lease long enough that a daemon starved of CPU on a loaded test machine does not
+      // self-fence (a spurious failover would look like a bug in the test).
+      heartbeatMs: opts.heartbeatMs ?? 300,
+      leaseTtlMs: opts.leaseTtlMs ?? 5_000,
       groups: (c) => [mailGroupConfig({
         nodes: c.names(),
         vip: { address: lab!.vip, driver: 'loopback' },
@@ -156,7 +160,7 @@ export class MailCluster {
   }
 
   /** Waits until every resource of the group runs on `node` (and the services answer, in script style). */
-  async waitRunning(node: string, timeoutMs = 150_000): Promise<void> {
+  async waitRunning(node: string, timeoutMs = 240_000): Promise<void> {
     const names = this.resourceNames();
     await eventually(`the mail group running on ${node}`, async () => {
       const g = (await this.h.status(node)).groups.find((x) => x.name === 'mail');

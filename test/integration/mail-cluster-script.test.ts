@@ -37,7 +37,7 @@ function runStartScript(lab: MailCluster, node: string, vars: Record<string, str
   return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
 }
 
-test('scripted mail group: START, then CLP_DISK=FAILURE broadcasts and fails over from HOME only, FAILOVER on sv2, mail kept', async () => {
+test('scripted mail group: START, then CLP_DISK=FAILURE broadcasts and fails over from HOME only, FAILOVER on sv2, mail kept', { timeout: 900_000 }, async () => {
   const lab = await MailCluster.create({ style: 'script' });
   try {
     // START on the home node: the script's own lines and its broadcast are in the event log.

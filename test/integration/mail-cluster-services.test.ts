@@ -35,7 +35,7 @@ async function imapSubjects(lab: MailCluster): Promise<string[]> {
   }
 }
 
-test('declarative mail group: SMTP in, IMAP out on the VIP; SIGKILL of sv1 moves it to sv2 with the mail', async () => {
+test('declarative mail group: SMTP in, IMAP out on the VIP; SIGKILL of sv1 moves it to sv2 with the mail', { timeout: 900_000 }, async () => {
   // The smarthost: a recording SMTP server on 127.0.0.1, outside the group.
   const sink = await startSink({ host: '127.0.0.1' });
   const lab = await MailCluster.create({ style: 'services', smarthost: { host: sink.host, port: sink.port } }).catch(async (err: unknown) => { await sink.close(); throw err; });
