@@ -165,6 +165,8 @@ async function runDemo(paths: DemoPaths): Promise<void> {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    // The terminal went away: stop as cleanly as for Ctrl-C.
+    process.on('SIGHUP', onSignal);
   });
 
   try {
@@ -189,6 +191,6 @@ async function runDemo(paths: DemoPaths): Promise<void> {
     if (!stopping) await shutdown('error');
     throw err;
   } finally {
-    if (onSignal) { process.off('SIGINT', onSignal); process.off('SIGTERM', onSignal); }
+    if (onSignal) for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(sig, onSignal);
   }
 }
