@@ -21,7 +21,10 @@
 //
 // Needs root, `ip netns`, arping, and etcd for the etcd arbiter (skipped with the reason).
 // Options: --runs N (10), --arbiters disk,etcd, --faults SIGKILL,SIGSTOP,link,move,
-// --nodes N (2), --probe-ms MS (50), --json (one JSON line with every measurement at the end).
+// --nodes N (2), --probe-ms MS (50), --services separate|supervised (separate: one `service`
+// resource per mail service, started one after the other, as examples/mail-cluster has them;
+// supervised: one resource running `tandem mail serve smtp pop3 imap`, which starts the three
+// at once), --json (one JSON line with every measurement at the end).
 import { parseArgs } from 'node:util';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -46,6 +49,7 @@ const { values } = parseArgs({ options: {
   faults: { type: 'string', default: FAULTS.join(',') },
   nodes: { type: 'string', default: '2' },
   'probe-ms': { type: 'string', default: '50' },
+  services: { type: 'string', default: 'separate' },
   'heartbeat-ms': { type: 'string' },
   'heartbeat-timeout-ms': { type: 'string' },
   'lease-ms': { type: 'string' },
@@ -66,6 +70,10 @@ const faults = values.faults.split(',').map((f) => f.trim()).filter(Boolean);
 for (const a of arbiters) if (a !== 'disk' && a !== 'etcd') throw new Error(`--arbiters: unknown arbiter ${a} (disk, etcd)`);
 for (const f of faults) if (!(FAULTS as readonly string[]).includes(f)) throw new Error(`--faults: unknown fault ${f} (${FAULTS.join(', ')})`);
 if (nodes < 2 || nodes > 4) throw new Error('--nodes: 2 to 4');
+if (values.services !== 'separate' && values.services !== 'supervised') throw new Error(`--services: separate or supervised (got ${values.services})`);
+const services = values.services;
+/** The resource that runs smtp: its own (`separate`, as examples/mail-cluster has it) or the lab's one supervisor. */
+const SMTP_RESOURCE = services === 'separate' ? 'smtp' : 'mail';
 
 /** The configuration's defaults for heartbeat and lease timing, from the schema itself. */
 function defaultTiming(): { interval: number; timeout: number; leaseTtl: number; margin: number } {
@@ -222,7 +230,7 @@ function milestones(lab: MailLab, node: string | null, t0: number): { leaseMs: n
   return {
     leaseMs: rel(firstEvent(lab, node, t0, (e) => e.kind === 'lease.acquired' && e.group === 'mail')),
     vipMs: rel(firstEvent(lab, node, t0, (e) => up(e) && e.resource === 'vip')),
-    smtpMs: rel(firstEvent(lab, node, t0, (e) => up(e) && e.resource === 'smtp')),
+    smtpMs: rel(firstEvent(lab, node, t0, (e) => up(e) && e.resource === SMTP_RESOURCE)),
   };
 }
 
@@ -235,7 +243,7 @@ async function handoverPoint(lab: MailLab, fault: Fault, old: string, t0: number
   if (fault !== 'move') return t0;
   const until = Date.now() + RECOVERY_LIMIT_MS;
   for (;;) {
-    const t = firstEvent(lab, old, t0, (e) => e.kind === 'resource.stopped' && e.resource === 'smtp');
+    const t = firstEvent(lab, old, t0, (e) => e.kind === 'resource.stopped' && e.resource === SMTP_RESOURCE);
     if (t !== null) return t;
     if (Date.now() > until) throw new Error(`${old} did not stop its smtp service within ${RECOVERY_LIMIT_MS} ms of the move`);
     await sleep(50);
@@ -277,7 +285,7 @@ async function repair(lab: MailLab, fault: Fault, failed: string): Promise<void>
 }
 
 async function benchArbiter(arbiter: ArbiterKind): Promise<{ measurements: Measurement[]; acked: number; lost: string[]; readBy: string }> {
-  const lab = await createMailLab({ nodes, arbiter, ...timing });
+  const lab = await createMailLab({ nodes, arbiter, services, ...timing });
   const measurements: Measurement[] = [];
   let probe: Probe | null = null;
   try {
@@ -340,7 +348,7 @@ async function main(): Promise<void> {
   const all: Measurement[] = [];
   const losses: Array<{ arbiter: string; acked: number; lost: number; readBy: string; lostIds: string[] }> = [];
   const skipped: string[] = [];
-  process.stderr.write(`bench:ha: ${nodes} nodes, ${runs} runs of ${faults.join(', ')}, arbiters ${arbiters.join(', ')}; heartbeat ${timing.heartbeatMs} ms, timeout ${timing.heartbeatTimeoutMs} ms, lease ${timing.leaseTtlMs} ms (margin: the default, lease/6); probe every ${probeMs} ms\n`);
+  process.stderr.write(`bench:ha: ${nodes} nodes, ${runs} runs of ${faults.join(', ')}, arbiters ${arbiters.join(', ')}, mail services ${services}; heartbeat ${timing.heartbeatMs} ms, timeout ${timing.heartbeatTimeoutMs} ms, lease ${timing.leaseTtlMs} ms (margin: the default, lease/6); probe every ${probeMs} ms\n`);
   for (const arbiter of arbiters as ArbiterKind[]) {
     const skip = mailLabSkipReason(arbiter);
     if (skip) { skipped.push(`${arbiter}: ${skip}`); process.stderr.write(`${skip}\n`); continue; }
@@ -366,7 +374,7 @@ async function main(): Promise<void> {
   }
   const lossRows = losses.map((l) => `${l.arbiter}: ${l.acked} messages acknowledged, ${l.lost} lost (mailbox read over ${l.readBy})${l.lost ? `: ${l.lostIds.join(', ')}` : ''}`);
   process.stdout.write(`${rows.join('\n')}\n\n${lossRows.join('\n')}\n${skipped.map((s) => `skipped ${s}`).join('\n')}${skipped.length ? '\n' : ''}`);
-  if (values.json) process.stdout.write(`${JSON.stringify({ timing, probeMs, nodes, runs, measurements: all, losses, skipped })}\n`);
+  if (values.json) process.stdout.write(`${JSON.stringify({ timing, probeMs, nodes, runs, services, measurements: all, losses, skipped })}\n`);
   if (losses.some((l) => l.lost > 0)) process.exitCode = 1;
 }
 
