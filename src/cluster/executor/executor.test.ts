@@ -14,6 +14,7 @@ const config = ((): ClusterConfig => {
     groups: [{ name: 'g', nodes: ['a'], resources: [
       { name: 'r1', type: 'script', params: { start: '/s', stop: '/t' } },
       { name: 'r2', type: 'script', params: { start: '/s', stop: '/t' } },
+      { name: 'r3', type: 'script', dependsOn: ['r1'], params: { start: '/s', stop: '/t' } },
     ] }],
   });
   if (!r.ok) throw new Error(r.errors.join('; '));
@@ -22,7 +23,7 @@ const config = ((): ClusterConfig => {
 
 type Script = Partial<Record<'start' | 'stop' | 'monitor', (signal: AbortSignal) => Promise<AgentOutcome>>>;
 
-function executor(agents: Record<string, Script>, epoch: () => number | null, calls: string[]): Executor {
+function executor(agents: Record<string, Script>, epoch: () => number | null, calls: string[], maxParallel?: number): Executor {
   const deps: ExecutorDeps = {
     clock: { now: () => 0 },
     groups: config.groups,
@@ -38,19 +39,47 @@ function executor(agents: Record<string, Script>, epoch: () => number | null, ca
     contextFor: (_a, _g, _r, signal) => ({ signal }) as never,
     validLeaseEpoch: () => epoch(),
     runOther: async (action) => ({ action, exec: 'done', rc: 0, reason: 'ok', atMs: 0 }),
+    ...(maxParallel !== undefined ? { maxParallel } : {}),
   };
   return new Executor(deps);
 }
 
 const start = (resource: string, epoch = 5, timeoutMs = 1_000): Action => ({ kind: 'start', group: 'g', resource, node: 'a', epoch, timeoutMs });
 
-test('executor runs in order and stops at the first failure', async () => {
+test('executor keeps dependency order and begins nothing after the first failure', async () => {
   const calls: string[] = [];
   const ex = executor({ r1: { start: async () => ({ rc: OCF.ERR_GENERIC, reason: 'broken' }) } }, () => 5, calls);
-  const results = await ex.run({ actions: [start('r1'), start('r2')], reasons: [] }, new AbortController().signal);
-  assert.deepEqual(calls, ['start r1']);
+  const results = await ex.run({ actions: [start('r1'), start('r3')], reasons: [] }, new AbortController().signal);
+  assert.deepEqual(calls, ['start r1'], 'r3 depends on r1: never started after r1 failed');
   assert.equal(results.length, 1);
   assert.equal(results[0]!.rc, OCF.ERR_GENERIC);
+});
+
+test('executor runs unrelated resources side by side, related ones in order, lease actions as barriers', async () => {
+  const calls: string[] = [];
+  const gates = new Map<string, () => void>();
+  const gated = (name: string) => ({ start: () => new Promise<AgentOutcome>((resolve) => { gates.set(name, () => resolve({ rc: OCF.SUCCESS, reason: 'ok' })); }) });
+  const ex = executor({ r1: gated('r1'), r2: gated('r2') }, () => 5, calls);
+  const lease: Action = { kind: 'release-lease', group: 'g', node: 'a', epoch: 5 };
+  const running = ex.run({ actions: [start('r1'), start('r2'), start('r3'), lease], reasons: [] }, new AbortController().signal);
+  const until = async (what: () => boolean): Promise<void> => { for (let i = 0; i < 200 && !what(); i++) await new Promise((r) => setTimeout(r, 5)); };
+  await until(() => gates.size === 2);
+  assert.deepEqual(calls.sort(), ['start r1', 'start r2'], 'r1 and r2 are unrelated: both begin before either ends; r3 waits for r1');
+  gates.get('r1')!();
+  await until(() => calls.includes('start r3'));
+  assert.ok(calls.includes('start r3'), 'r3 begins once r1 is up, while r2 is still starting');
+  gates.get('r2')!();
+  const results = await running;
+  assert.deepEqual(results.map((r) => r.action.kind === 'release-lease' ? 'release' : (r.action as { resource: string }).resource), ['r1', 'r3', 'r2', 'release']);
+});
+
+test('executor: at most maxParallel agent actions at once', async () => {
+  let now = 0;
+  let peak = 0;
+  const slow = { start: async () => { now++; peak = Math.max(peak, now); await new Promise((r) => setTimeout(r, 20)); now--; return { rc: OCF.SUCCESS, reason: 'ok' }; } };
+  const calls: string[] = [];
+  await executor({ r1: slow, r2: slow }, () => 5, calls, 1).run({ actions: [start('r1'), start('r2')], reasons: [] }, new AbortController().signal);
+  assert.equal(peak, 1);
 });
 
 test('executor refuses a start when the lease moved on or is not valid, without calling the agent', async () => {

@@ -1,13 +1,20 @@
-// Runs a plan's actions in order through the resource agents, each under its timeout (an
+// Runs a plan's actions through the resource agents, each under its timeout (an
 // AbortSignal fires at the deadline; agents kill their children TERM then KILL), and
-// reports one ActionResult per action tried. It stops at the first failure: the next
-// cycle re-plans from what is now true. Starts are refused unless this node still holds
-// the group's lease at the action's epoch and the lease is valid at that very moment.
+// reports one ActionResult per action tried. Plan order is kept wherever it matters: an
+// action waits for every earlier action on a resource it depends on or that depends on it
+// (transitively), on the same resource, or of another group, and for every lease or
+// bookkeeping action; resources with no such relation (the mail services, which all stand
+// on the volume and the VIP only) start and stop side by side, at most `maxParallel` at
+// once. After the first failure nothing new begins (what runs finishes): the next cycle
+// re-plans from what is now true. Starts are refused unless this node still holds the
+// group's lease at the action's epoch and the lease is valid at that very moment.
+import { availableParallelism } from 'node:os';
 import type { Action, ActionResult, Plan } from '../model/action.ts';
 import type { GroupConfig, ResourceConfig } from '../model/config-schema.ts';
 import type { ResourceState } from '../model/status.ts';
 import { OCF, type AgentContext, type AgentOutcome, type ResourceAgent } from '../agents/agent.ts';
 import type { Clock } from '../arbiter/lease.ts';
+import { dependentsOf } from '../model/order.ts';
 
 /** After the deadline an agent gets this long to return before it is given up on. */
 const ABANDON_GRACE_MS = 5_000;
@@ -25,6 +32,11 @@ export interface ExecutorDeps {
   validLeaseEpoch(group: string): number | null;
   /** Lease and bookkeeping actions, done by the daemon. */
   runOther(action: OtherAction, signal: AbortSignal): Promise<ActionResult>;
+  /**
+   * Agent actions running at once, at most (default: the CPUs of this machine, at least 2).
+   * Starting services is mostly CPU work; more at once only makes each one later.
+   */
+  readonly maxParallel?: number;
 }
 
 /** Failure means exec !== 'done' or rc other than expected (Pacemaker's rule). */
@@ -35,18 +47,56 @@ export function isFailure(r: ActionResult): boolean {
 }
 
 export class Executor {
-  constructor(private readonly deps: ExecutorDeps) {}
+  private readonly slots: Semaphore;
+  /** Per group: each resource and everything related to it by dependencies, either way. */
+  private readonly related = new Map<string, Map<string, Set<string>>>();
 
-  /** Runs the actions until the first failure; `onResult` sees each result as it comes. */
+  constructor(private readonly deps: ExecutorDeps) {
+    this.slots = new Semaphore(Math.max(1, deps.maxParallel ?? Math.max(2, availableParallelism())));
+    for (const g of deps.groups) {
+      const rel = new Map<string, Set<string>>(g.resources.map((r) => [r.name, new Set([r.name, ...dependentsOf(g, r.name)])]));
+      // Symmetric: X depends on Y means Y's set has X; add Y to X's set too.
+      for (const [name, set] of rel) for (const other of set) rel.get(other)?.add(name);
+      this.related.set(g.name, rel);
+    }
+  }
+
+  /**
+   * Runs the plan (see the header for the order kept); `onResult` sees each result as it
+   * comes. After a failure no further action begins; the results list what was tried.
+   */
   async run(plan: Plan, signal: AbortSignal, onResult: (r: ActionResult) => void = () => undefined): Promise<ActionResult[]> {
     const results: ActionResult[] = [];
-    for (const action of plan.actions) {
-      const r = signal.aborted ? this.result(action, 'cancelled', OCF.ERR_GENERIC, 'cancelled: the daemon is stopping or re-planning') : await this.runOne(action, signal);
-      results.push(r);
-      onResult(r);
-      if (isFailure(r)) break;
-    }
+    const finished: Promise<void>[] = [];
+    let failed = false;
+    plan.actions.forEach((action) => {
+      const before = finished.filter((_, j) => this.mustFollow(plan.actions[j]!, action));
+      finished.push((async () => {
+        await Promise.all(before);
+        if (failed) return;
+        const release = isResourceAction(action) ? await this.slots.take() : () => undefined;
+        try {
+          if (failed) return;
+          const r = signal.aborted ? this.result(action, 'cancelled', OCF.ERR_GENERIC, 'cancelled: the daemon is stopping or re-planning') : await this.runOne(action, signal);
+          results.push(r);
+          onResult(r);
+          if (isFailure(r)) failed = true;
+        } finally {
+          release();
+        }
+      })());
+    });
+    await Promise.all(finished);
     return results;
+  }
+
+  /** Whether `later` must wait for `earlier` (both of one plan, `earlier` first). */
+  private mustFollow(earlier: Action, later: Action): boolean {
+    if (!isResourceAction(earlier) || !isResourceAction(later)) return true;
+    if (earlier.group !== later.group) return true;
+    const rel = this.related.get(later.group)?.get(later.resource);
+    // Unknown resources keep plan order (the action fails with a reason anyway).
+    return rel === undefined || rel.has(earlier.resource);
   }
 
   async runOne(action: Action, signal: AbortSignal): Promise<ActionResult> {
@@ -117,6 +167,33 @@ export class Executor {
 
   private result(action: Action, exec: ActionResult['exec'], rc: number, reason: string, observed?: ResourceState): ActionResult {
     return { action, exec, rc, reason, atMs: this.deps.clock.now(), ...(observed ? { observed } : {}) };
+  }
+}
+
+function isResourceAction(a: Action): a is ResourceAction {
+  return a.kind === 'probe' || a.kind === 'start' || a.kind === 'stop' || a.kind === 'restart';
+}
+
+/** A counting semaphore: take() resolves with the function that gives the slot back. */
+class Semaphore {
+  private free: number;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(size: number) {
+    this.free = size;
+  }
+
+  async take(): Promise<() => void> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    let given = false;
+    return () => {
+      if (given) return;
+      given = true;
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    };
   }
 }
 
