@@ -50,9 +50,11 @@ test('SIGTERM drains pop3: a RETR in progress completes, a session with DELE end
     const b = await ImapRaw.open(svc.port());
     assert.match(await cmd(b, 'USER bob@demo.test'), /^\+OK/);
     assert.match(await cmd(b, 'PASS builder'), /^\+OK/);
-    b.pause();
     b.send('RETR 1\r\n');
-    await new Promise((r) => setTimeout(r, 500));
+    // The reply has begun: stop reading, so the server is still writing it when the drain begins.
+    const head = (await b.line(20_000)) ?? '(closed)';
+    b.pause();
+    assert.match(head, /^\+OK \d+ octets$/);
 
     const exited = new Promise<number | null>((resolve) => svc.proc.once('exit', (code) => resolve(code)));
     svc.proc.kill('SIGTERM');
@@ -69,11 +71,9 @@ test('SIGTERM drains pop3: a RETR in progress completes, a session with DELE end
     assert.equal(await late.line(20_000), null);
 
     b.resume();
-    const head = (await b.line(20_000)) ?? '(closed)';
-    assert.match(head, /^\+OK \d+ octets$/, 'the RETR in progress goes on');
     const size = Number(/^\+OK (\d+)/.exec(head)![1]);
     assert.equal(size, big.length);
-    assert.ok((await b.bytes(size, 60_000)).equals(big), 'the whole message');
+    assert.ok((await b.bytes(size, 60_000)).equals(big), 'the RETR in progress goes on: the whole message');
     assert.equal(await b.line(20_000), '.');
     assert.equal(await b.line(20_000), '-ERR [SYS/TEMP] server shutting down; try again later', 'then the drain\'s -ERR');
     assert.equal(await b.line(20_000), null);
