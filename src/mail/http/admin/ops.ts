@@ -12,6 +12,10 @@ import { headerBlock } from '../../queue/dsn.ts';
 import { deleteQueueEntry, flushQueue } from '../../queue/control.ts';
 import { serviceNames } from '../../serve/registry.ts';
 import { TandemError } from '../../../lib/errors.ts';
+import { JOBS, JOB_NAMES, isJobName } from '../../cron/jobs/index.ts';
+import { runJob, type JobRun } from '../../cron/runner.ts';
+import { nextRunAfter } from '../../cron/service.ts';
+import { readAllJobStates } from '../../cron/state.ts';
 
 const QUEUE_ID = /^[A-Za-z0-9_-]{1,80}$/;
 
@@ -178,3 +182,36 @@ export async function serviceStates(ctx: MailContext, self: { listening: string[
 export function endSessions(web: WebDb, address: string): void {
   web.endSessionsOf(address);
 }
+
+// ---- cron ----------------------------------------------------------------------
+
+export interface CronJobView {
+  job: string; description: string; schedule: string; enabled: boolean;
+  startedAt: string | null; finishedAt: string | null;
+  /** null: never finished; a run that started after the last end was cut short (interrupted). */
+  ok: boolean | null; interrupted: boolean; summary: string; nextRunAt: string | null;
+}
+
+const isoOrNull = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() : null);
+
+/** Every cron job: schedule (UTC), enabled, last start and end, result, next run. */
+export async function cronJobs(ctx: MailContext, now = Date.now()): Promise<CronJobView[]> {
+  const states = await readAllJobStates(ctx.layout, JOB_NAMES);
+  return JOB_NAMES.map((job) => {
+    const cfg = ctx.settings.cron.jobs[job];
+    const st = states.get(job);
+    return {
+      job, description: JOBS[job].description, schedule: cfg.schedule, enabled: cfg.enabled,
+      startedAt: isoOrNull(st?.startedAt), finishedAt: isoOrNull(st?.finishedAt), ok: st?.ok ?? null,
+      interrupted: st?.startedAt != null && (st.finishedAt == null || st.finishedAt < st.startedAt),
+      summary: st?.summary ?? '', nextRunAt: cfg.enabled ? isoOrNull(nextRunAfter(cfg.schedule, now)) : null,
+    };
+  });
+}
+
+/** Runs one job now, in this process (one run per job per volume: the runner's lock). */
+export async function runCronJob(ctx: MailContext, job: string): Promise<JobRun> {
+  if (!isJobName(job)) throw new TandemError('MAIL_ERR_NOT_FOUND', 'not-found', `no cron job "${job}"; the jobs are: ${JOB_NAMES.join(', ')}`);
+  return runJob(ctx, job);
+}
+

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { MailContext } from '../../core/context.ts';
 import type { AdminEnv } from '../admin/account-ops.ts';
 import * as ops from '../admin/account-ops.ts';
-import { listQueue, queueEntryDetail, flush, deleteEntry, readMailLog, serviceStates } from '../admin/ops.ts';
+import { listQueue, queueEntryDetail, flush, deleteEntry, readMailLog, serviceStates, cronJobs, runCronJob } from '../admin/ops.ts';
 import { clusterLink, restartAvailability, restartThroughCluster } from '../admin/cluster-restart.ts';
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -136,6 +136,12 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'DELETE', path: '/api/v1/queue/:id', tag: 'queue', summary: 'Delete a queue entry; with bounce=true the sender gets a DSN',
     params: z.object({ id: z.string().min(1).max(80) }).strict(), query: z.object({ bounce: z.enum(['true', 'false']).default('false') }).strict(),
     handler: ({ params, query }, { ctx }) => deleteEntry(ctx, params.id!, query.bounce === 'true') },
+  // ---- cron
+  { method: 'GET', path: '/api/v1/cron', tag: 'cron', summary: 'Every cron job: schedule (UTC), enabled, last start and end, result, next run',
+    handler: (_i, { ctx }) => cronJobs(ctx) },
+  { method: 'POST', path: '/api/v1/cron/:job/run', tag: 'cron', summary: 'Run one cron job now and wait for it: {job, ok, summary, startedAt, finishedAt}',
+    params: z.object({ job: z.string().min(1).max(40) }).strict(), body: z.object({}).strict(),
+    handler: ({ params }, { ctx }) => runCronJob(ctx, params.job!) },
   // ---- log and services
   { method: 'GET', path: '/api/v1/log', tag: 'operations', summary: 'Recent mail log events (queue, delivery, SMTP, POP3...), newest first',
     query: z.object({ service: z.string().max(30).optional(), event: z.string().max(100).optional(), text: z.string().max(200).optional(),
