@@ -8,6 +8,7 @@
 //             or the test process dying), then prints {"ev":"done",...}.
 //   imap      logs in with STARTTLS, prints the Message-IDs in INBOX.
 //   pop3      logs in after STLS, prints the Message-IDs of the maildrop (TOP n 0).
+//   both      imap, then pop3.
 // Raw SMTP and POP3 on purpose: every reply code is seen, nothing is retried behind our back.
 import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
@@ -32,7 +33,10 @@ export interface SendRequest {
 }
 
 export interface ReadRequest {
-  readonly mode: 'imap' | 'pop3';
+  /** `both`: IMAP then POP3 in one process (one start-up instead of two). */
+  readonly mode: 'imap' | 'pop3' | 'both';
+  /** The POP3 port, for `both` (`port` is then IMAP's). */
+  readonly pop3Port?: number;
   readonly host: string;
   readonly port: number;
   readonly user: string;
@@ -49,7 +53,7 @@ export type ClientEvent =
   | { ev: 'ack'; seq: number; id: string; t: number; reply: string }
   | { ev: 'fail'; seq: number; id: string; t: number; stage: string; reply: string }
   | { ev: 'done'; attempted: number; acked: number }
-  | { ev: 'mailbox'; ids: string[] }
+  | { ev: 'mailbox'; ids: string[]; via: 'imap' | 'pop3' }
   | { ev: 'error'; message: string };
 
 const emit = (e: ClientEvent): void => { process.stdout.write(`${JSON.stringify(e)}\n`); };
@@ -251,8 +255,9 @@ async function readPop3(req: ReadRequest): Promise<string[]> {
 async function main(): Promise<void> {
   const req = JSON.parse(process.argv[2] ?? '{}') as ClientRequest;
   if (req.mode === 'send') return sendLoop(req);
-  const ids = req.mode === 'imap' ? await readImap(req) : await readPop3(req);
-  emit({ ev: 'mailbox', ids });
+  if (req.mode !== 'pop3') emit({ ev: 'mailbox', ids: await readImap(req), via: 'imap' });
+  if (req.mode === 'pop3') emit({ ev: 'mailbox', ids: await readPop3(req), via: 'pop3' });
+  if (req.mode === 'both') emit({ ev: 'mailbox', ids: await readPop3({ ...req, port: req.pop3Port ?? 110 }), via: 'pop3' });
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop() ?? '')) {

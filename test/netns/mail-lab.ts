@@ -164,6 +164,8 @@ export interface MailLab {
   startSender(opts?: { count?: number; durationMs?: number; pauseMs?: number; runId?: string }): Sender;
   /** Message-IDs in alice's INBOX, read from the client namespace. */
   readMailbox(how: 'imap' | 'pop3'): Promise<string[]>;
+  /** The same over IMAP and over POP3, in one client process. */
+  readBoth(): Promise<{ imap: string[]; pop3: string[] }>;
   /** The node daemon's captured stderr (last 200 kB) and its log file. */
   nodeLog(name: string): string;
   destroy(): Promise<void>;
@@ -266,17 +268,29 @@ export async function createMailLab(options: MailLabOptions): Promise<MailLab> {
   if (o.nodes < 2 || o.nodes > 4) throw new Error(`the mail lab has 2 to 4 nodes (asked for ${o.nodes})`);
   const names = nodeNames(o.nodes);
   const etcdNames = o.arbiter === 'etcd' ? ['e1', 'e2', 'e3'] : [];
-  const lab = await createLab({
-    nodes: [
-      ...names.map((name, i) => ({ name, address: `198.18.0.${i + 1}/24` })),
-      ...etcdNames.map((name, i) => ({ name, address: `${etcdIp(i)}/24` })),
-      { name: 'client', address: `${CLIENT_IP}/24` },
-    ],
-  });
   const dir = mkdtempSync(join(tmpdir(), 'tandem-mail-lab-'));
+  const dataDir = join(dir, 'mail');
+  // The volume is made with the CLI while the namespaces are being built (both are slow).
+  const volumeReady = (async () => {
+    await tandemHere(['mail', 'init', '--data', dataDir, '--hostname', HOSTNAME, '--domain', DOMAIN, '--listen', VIP]);
+    await tandemHere(['mail', 'user', 'add', USER.address, '--data', dataDir, '--name', 'Alice Lab'], `${USER.password}\n`);
+  })();
+  let lab: Lab;
+  try {
+    lab = await createLab({
+      nodes: [
+        ...names.map((name, i) => ({ name, address: `198.18.0.${i + 1}/24` })),
+        ...etcdNames.map((name, i) => ({ name, address: `${etcdIp(i)}/24` })),
+        { name: 'client', address: `${CLIENT_IP}/24` },
+      ],
+    });
+  } catch (err) {
+    await volumeReady.catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   const namespaces = [`${lab.id}-sw`, ...Object.values(lab.nodes).map((n) => n.ns)];
   const dog = watchdog(namespaces, dir);
-  const dataDir = join(dir, 'mail');
   const configFile = join(dir, 'cluster.json');
   const logs = join(dir, 'logs');
   const procs = new Map<string, NodeProc>();
@@ -302,12 +316,11 @@ export async function createMailLab(options: MailLabOptions): Promise<MailLab> {
   try {
     mkdirSync(join(dir, 'arbiter'));
     mkdirSync(logs);
-    await tandemHere(['mail', 'init', '--data', dataDir, '--hostname', HOSTNAME, '--domain', DOMAIN, '--listen', VIP]);
-    await tandemHere(['mail', 'user', 'add', USER.address, '--data', dataDir, '--name', 'Alice Lab'], `${USER.password}\n`);
     writeFileSync(configFile, JSON.stringify(clusterConfig(o, dir, dataDir), null, 2));
     for (const n of names) macs.set(await lab.mac(n), n);
-    if (o.arbiter === 'etcd') await startEtcd();
+    await Promise.all([volumeReady, o.arbiter === 'etcd' ? startEtcd() : Promise.resolve()]);
   } catch (err) {
+    await volumeReady.catch(() => undefined);
     await destroy();
     throw err;
   }
@@ -523,13 +536,18 @@ export async function createMailLab(options: MailLabOptions): Promise<MailLab> {
     };
   }
 
-  async function readMailbox(how: 'imap' | 'pop3'): Promise<string[]> {
-    const req: ReadRequest = { mode: how, host: VIP, port: SERVICE_PORTS[how], user: USER.address, password: USER.password, caFile: join(dataDir, 'cfg', 'tls', 'cert.pem'), servername: HOSTNAME };
+  async function readMailboxes(how: 'imap' | 'pop3' | 'both'): Promise<{ imap?: string[]; pop3?: string[] }> {
+    const req: ReadRequest = {
+      mode: how, host: VIP, port: SERVICE_PORTS[how === 'pop3' ? 'pop3' : 'imap'], pop3Port: SERVICE_PORTS.pop3,
+      user: USER.address, password: USER.password, caFile: join(dataDir, 'cfg', 'tls', 'cert.pem'), servername: HOSTNAME,
+    };
     const events = await runClient(req);
-    const box = events.find((e) => e.ev === 'mailbox');
-    if (box?.ev === 'mailbox') return box.ids;
     const error = events.find((e) => e.ev === 'error');
-    throw new Error(`reading the mailbox over ${how} failed: ${error?.ev === 'error' ? error.message : 'no answer from the client'}`);
+    if (error?.ev === 'error') throw new Error(`reading the mailbox over ${how === 'both' ? 'IMAP and POP3' : how} failed: ${error.message}`);
+    const out: { imap?: string[]; pop3?: string[] } = {};
+    for (const e of events) if (e.ev === 'mailbox') out[e.via] = e.ids;
+    if ((how !== 'pop3' && !out.imap) || (how !== 'imap' && !out.pop3)) throw new Error(`reading the mailbox over ${how}: no answer from the client`);
+    return out;
   }
 
   return {
@@ -593,7 +611,11 @@ export async function createMailLab(options: MailLabOptions): Promise<MailLab> {
       return lab.exec(ns, process.execPath, [TANDEM_BIN, ...args], { timeoutMs: opts.timeoutMs ?? 60_000, input: opts.input, env: { TANDEM_LOG_LEVEL: 'silent', TANDEM_CLUSTER_CONFIG: configFile } });
     },
     startSender,
-    readMailbox,
+    async readMailbox(how) { return (await readMailboxes(how))[how]!; },
+    async readBoth() {
+      const r = await readMailboxes('both');
+      return { imap: r.imap!, pop3: r.pop3! };
+    },
     nodeLog(name) {
       const file = join(logs, `${name}.log`);
       return stderrs.get(name) ?? (existsSync(file) ? readFileSync(file, 'utf8') : '');
