@@ -104,26 +104,23 @@ export function svcLoad(d: NodeDaemon, spec: SvcSpec): SvcInfo {
 }
 
 /**
- * The `service` resources NAME designates ("resource" or "group/resource"), split into
- * those of groups this node holds and the rest. Throws when NAME is a resource of another
- * type: only a service restarts in place; a VIP or a volume moves with its group.
+ * The `service` resources NAME designates ("resource" or "group/resource"): those of
+ * groups this node holds, and why NAME cannot be restarted in place when it names a
+ * resource of another type (a VIP or a volume moves with its group).
  */
-function serviceResources(d: NodeDaemon, name: string): { here: Array<{ group: string; resource: string }>; elsewhere: number } {
+function serviceResources(d: NodeDaemon, name: string): { here: Array<{ group: string; resource: string }>; wrongType: string | null } {
   const slash = name.indexOf('/');
   const [groupName, resourceName] = slash >= 0 ? [name.slice(0, slash), name.slice(slash + 1)] : [null, name];
   const here: Array<{ group: string; resource: string }> = [];
-  let elsewhere = 0;
+  let wrongType: string | null = null;
   for (const g of d.config.groups) {
     if (groupName !== null && g.name !== groupName) continue;
     const r = g.resources.find((x) => x.name === resourceName);
     if (!r) continue;
-    if (r.type !== 'service') {
-      throw new TandemError('CLU_ERR_NOT_SERVICE', 'not-possible', `${g.name}/${r.name} is a ${r.type} resource: only service resources restart in place (a ${r.type} moves with its group: tandem group move ${g.name})`);
-    }
-    if (d.leases.validEpoch(g.name) !== null) here.push({ group: g.name, resource: r.name });
-    else elsewhere++;
+    if (r.type !== 'service') wrongType ??= `${g.name}/${r.name} is a ${r.type} resource: only service resources restart in place (a ${r.type} moves with its group: tandem group move ${g.name})`;
+    else if (d.leases.validEpoch(g.name) !== null) here.push({ group: g.name, resource: r.name });
   }
-  return { here, elsewhere };
+  return { here, wrongType };
 }
 
 /**
@@ -185,7 +182,10 @@ export async function svcOp(d: NodeDaemon, op: 'kill' | 'restart', name: string,
       if (!d.channel.isReachable(p, d.config.heartbeat.timeout)) continue;
       const r = await d.call<{ message: string }>(p, 'POST', `/api/svc/${op}`, { name, forwarded: true }, 28_000);
       if (r.ok) return r.body.message;
+      // The node that has it answered, with a reason (a restart that failed): that is the answer.
+      if (r.status !== 404 && r.status !== 0) throw new TandemError('CLU_ERR_SVC', 'not-possible', `${p}: ${r.reason}`);
     }
   }
-  throw new TandemError('CLU_ERR_NO_SVC', 'not-found', `no service ${JSON.stringify(name)} is loaded on ${forwarded ? d.self : 'any reachable node'}`);
+  if (resources.wrongType) throw new TandemError('CLU_ERR_NOT_SERVICE', 'not-possible', resources.wrongType);
+  throw new TandemError('CLU_ERR_NO_SVC', 'not-found', `no service ${JSON.stringify(name)} is loaded${op === 'restart' ? ' or a running service resource' : ''} on ${forwarded ? d.self : 'any reachable node'}`);
 }
