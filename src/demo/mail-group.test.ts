@@ -18,7 +18,7 @@ const EXAMPLE = (name: string) => fileURLToPath(new URL(`../../examples/mail-clu
 const settings = (extra: Record<string, unknown> = {}) =>
   validateSettings({ version: 1, hostname: 'mail.example.com', primaryDomain: 'example.com', listen: { address: '198.18.0.100' }, ...extra }, 'test');
 
-function exampleCluster(style: MailGroupOptions['style'], sync: string[]): Record<string, unknown> {
+function exampleCluster(style: MailGroupOptions['style'], sync: string[], logDir?: string): Record<string, unknown> {
   return mailClusterConfig({
     cluster: { name: 'mail-cluster', secret: 'change-me-to-a-long-random-string' },
     nodes: [{ name: 'sv1', addresses: ['198.18.0.1'] }, { name: 'sv2', addresses: ['198.18.0.2'] }],
@@ -32,6 +32,7 @@ function exampleCluster(style: MailGroupOptions['style'], sync: string[]): Recor
       services: mailServicesFor(settings()),
       sync,
       style,
+      ...(logDir ? { logDir } : {}),
     },
     alerts: [{ type: 'log' }, { type: 'console', wall: true }],
   });
@@ -40,7 +41,7 @@ function exampleCluster(style: MailGroupOptions['style'], sync: string[]): Recor
 test('examples/mail-cluster/cluster.yaml is the declarative group the generator renders', () => {
   const file = parseClusterConfig(readFileSync(EXAMPLE('cluster.yaml'), 'utf8'));
   assert.ok(file.ok, file.ok ? '' : file.errors.join('\n'));
-  const generated = validateClusterConfig(exampleCluster('services', ['/etc/tandem/tandem.env']));
+  const generated = validateClusterConfig(exampleCluster('services', ['/etc/tandem/tandem.env'], '/var/log/tandem'));
   assert.ok(generated.ok, generated.ok ? '' : generated.errors.join('\n'));
   assert.deepEqual(file.config, generated.config);
   const types = file.config.groups[0]!.resources.map((r) => `${r.name}:${r.type}`);
