@@ -9,8 +9,9 @@
 // A probe in the client namespace (bench/_ha-probe.ts) starts a full SMTP transaction to
 // VIP:25 every --probe-ms; a 250 after DATA counts as served. Per run:
 //   outage = from the fault (or the move command) to the end of the first served transaction
-//            that the new node served: one that started after the old node stopped serving
-//            (at the fault; for a move, once the old node's smtp resource has stopped);
+//            that the new node served: one that started once the new node's `vip` resource
+//            reported the address up (until then the old node may still answer: a killed
+//            daemon's services until its guard fences them, a move's drain);
 //   gap    = from the end of the last transaction the old node served to that same end.
 // Each run also reads, from the new holder's event log, when it got the lease, when the VIP
 // was up and when smtp was ready, so the table shows where the time goes.
@@ -235,18 +236,20 @@ function milestones(lab: MailLab, node: string | null, t0: number): { leaseMs: n
 }
 
 /**
- * From when on a served transaction must have come from the new node. After SIGKILL,
- * SIGSTOP or a cut cable the old node serves nothing from the fault on; during a planned
- * move it finishes what is in flight (and drains) until its smtp resource has stopped.
+ * The node that took the group over and the moment from which every transaction went to
+ * it: when its `vip` resource reported the address up. The old node may still serve after
+ * the fault (a killed daemon's services until its guard fences them, a move's drain), but
+ * not once another node holds the VIP: that node's duplicate-address probe found nobody
+ * answering for it. Null when no other node got the VIP within the limit.
  */
-async function handoverPoint(lab: MailLab, fault: Fault, old: string, t0: number): Promise<number> {
-  if (fault !== 'move') return t0;
+async function takeover(lab: MailLab, old: string, t0: number): Promise<{ node: string; vipUpAt: number } | null> {
   const until = Date.now() + RECOVERY_LIMIT_MS;
   for (;;) {
-    const t = firstEvent(lab, old, t0, (e) => e.kind === 'resource.stopped' && e.resource === SMTP_RESOURCE);
-    if (t !== null) return t;
-    if (Date.now() > until) throw new Error(`${old} did not stop its smtp service within ${RECOVERY_LIMIT_MS} ms of the move`);
-    await sleep(50);
+    const node = (await lab.vipHolders()).find((n) => n !== old);
+    const at = node ? firstEvent(lab, node, t0, (e) => up(e) && e.resource === 'vip') : null;
+    if (node && at !== null) return { node, vipUpAt: at };
+    if (Date.now() > until) return null;
+    await sleep(100);
   }
 }
 
@@ -301,14 +304,16 @@ async function benchArbiter(arbiter: ArbiterKind): Promise<{ measurements: Measu
         await inject(lab, fault, active, target);
         // Faults that leave the node broken are repaired once the group serves elsewhere, so
         // the repair never shortens the outage.
-        const h = await handoverPoint(lab, fault, active, t0);
-        const first = await firstServedAfter(probe, h, RECOVERY_LIMIT_MS);
-        const to = first ? (await lab.vipHolders())[0] ?? null : null;
+        const took = await takeover(lab, active, t0);
+        const h = took ? Math.max(t0, took.vipUpAt) : t0;
+        const first = took ? await firstServedAfter(probe, h, RECOVERY_LIMIT_MS) : null;
+        const to = took?.node ?? null;
         if (!first) process.stderr.write(`${arbiter} ${fault} run ${run}: no transaction served within ${RECOVERY_LIMIT_MS} ms of the fault on ${active}:\n${await diagnose(lab, t0)}\n`);
         await repair(lab, fault, active);
         const failedAttempts = probe.events.filter((e) => e.ev === 'fail' && e.start >= t0 && (!first || e.start < first.start)).length;
-        // The last transaction the old node served: before the fault, or (a move) before it stopped.
-        const lastOld = oks(probe).filter((e) => e.end <= h).sort((a, b) => b.end - a.end)[0] ?? before;
+        // The last transaction the old node served: before the fault, or after it (a draining
+        // or not yet fenced service) but started before the new node had the VIP.
+        const lastOld = oks(probe).filter((e) => e.start < h && (!first || e.end <= first.end)).sort((a, b) => b.end - a.end)[0] ?? before;
         const m: Measurement = {
           arbiter, fault, run, from: active, to,
           outageMs: first ? Math.round(first.end - t0) : null,
