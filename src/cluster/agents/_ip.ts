@@ -104,7 +104,10 @@ const MAC = /([0-9a-f]{2}(?::[0-9a-f]{2}){5})/i;
 export async function whoAnswers(address: string, dev: string, signal: AbortSignal, log: (l: string) => void): Promise<{ answer: string | null } | { error: string }> {
   const f = await arpingFlavour();
   if (!f) return { error: 'arping is not installed (Debian: apt-get install arping)' };
-  const args = f === 'habets' ? ['-0', '-i', dev, '-c', '2', '-w', '3', address] : ['-D', '-I', dev, '-c', '2', '-w', '3', address];
+  // habets: three probes 200 ms apart, done within 1 s (a live host answers in
+  // microseconds; three probes cover a lost packet). It was 2 probes a second apart, 2.1 s
+  // of every takeover. iputils keeps its 1 s interval (its -i is not in every version).
+  const args = f === 'habets' ? ['-0', '-i', dev, '-c', '3', '-W', '0.2', '-w', '1', address] : ['-D', '-I', dev, '-c', '2', '-w', '3', address];
   const r = await runCommand({ command: 'arping', args, signal, timeoutMs: 10_000, graceMs: 1_000, log });
   if (r.spawnError || r.timedOut || r.aborted || r.code === null) return { error: describeRun('arping', r) };
   // habets: 0 = got replies; iputils -D: 0 = no replies (the address is free).
@@ -116,12 +119,15 @@ export async function whoAnswers(address: string, dev: string, signal: AbortSign
   return { answer: mac?.toLowerCase() ?? 'unknown MAC' };
 }
 
-/** Gratuitous ARP for `address` from `dev`, `count` times a second apart; failures are only logged. */
+/**
+ * Gratuitous ARP for `address` from `dev`, `count` times (habets: 200 ms apart, so the VIP
+ * serves in well under a second; iputils: a second apart); failures are only logged.
+ */
 export async function announce(address: string, dev: string, count: number, signal: AbortSignal, log: (l: string) => void): Promise<string | null> {
   const f = await arpingFlavour();
   if (!f) return 'arping is not installed: neighbours learn the new MAC only when their ARP entry expires';
   const args = f === 'habets'
-    ? ['-U', '-S', address, '-i', dev, '-c', String(count), '-w', String(count + 1), address]
+    ? ['-U', '-S', address, '-i', dev, '-c', String(count), '-W', '0.2', '-w', String(count + 1), address]
     : ['-U', '-I', dev, '-c', String(count), '-w', String(count + 1), address];
   const r = await runCommand({ command: 'arping', args, signal, timeoutMs: (count + 3) * 1000, graceMs: 1_000, log });
   // No replies are expected to an unsolicited ARP, so exit 1 is normal for both flavours.
