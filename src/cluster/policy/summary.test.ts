@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { decide } from './decide.ts';
 import { summarizeCycle } from './summary.ts';
 import { viewFor } from './simulate.ts';
-import { activeOn, makeConfig, makeWorld, withNode } from './_fixtures.ts';
+import { activeOn, makeConfig, makeWorld, withGroup, withNode } from './_fixtures.ts';
 
 test('summarizeCycle() of an idle cycle names who holds each group', () => {
   const w = activeOn(makeWorld(makeConfig({ groups: 2 }), 1_000), 'mail', 'sv1', 42);
@@ -21,4 +21,10 @@ test('summarizeCycle() of an idle but waiting cycle says what it waits for', () 
   const w = withNode(activeOn(makeWorld(makeConfig({ failback: 'auto' }), 100_000), 'mail', 'sv2'), 'sv1', { upSinceMs: 95_000 });
   const view = viewFor(w, 'sv2');
   assert.equal(summarizeCycle(view, decide(view)), 'no action: sv2 holds mail (epoch 7) (group mail stays on sv2: failback to sv1 in 25 s (stable period))');
+});
+
+test('summarizeCycle() of an offline group nobody may take says why', () => {
+  const w = withGroup(makeWorld(makeConfig(), 1_000), 'mail', () => ({ request: 'stop' }));
+  const view = viewFor(w, 'sv1');
+  assert.equal(summarizeCycle(view, decide(view)), 'no action: mail is offline: group mail is stopped by the operator');
 });
