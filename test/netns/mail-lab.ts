@@ -95,6 +95,8 @@ export interface Sample {
   readonly volume: readonly string[];
   /** `sample`: a periodic look at every node; `event`: the VIP was added or deleted somewhere (ip monitor). */
   readonly source: 'sample' | 'event';
+  /** What the volume's fence file said (samples only): the last activation's node and token. */
+  readonly fence?: { readonly node: string; readonly token: number } | null;
 }
 
 export interface Sampler {
@@ -481,8 +483,8 @@ export async function createMailLab(options: MailLabOptions): Promise<MailLab> {
       for (const n of await vipHolders()) if (!held.has(n)) held.set(n, true);
       while (running) {
         const t = Date.now();
-        const [vip, volume] = await Promise.all([vipHolders(), Promise.resolve(volumeUsersNow())]);
-        samples.push({ t, vip, volume, source: 'sample' });
+        const [vip, volume, f] = await Promise.all([vipHolders(), Promise.resolve(volumeUsersNow()), readFence(dataDir)]);
+        samples.push({ t, vip, volume, source: 'sample', fence: f.kind === 'ok' ? { node: f.fence.node, token: f.fence.token } : null });
         if (samples.length > 100_000) samples.splice(0, 10_000);
         await sleep(Math.max(0, everyMs - (Date.now() - t)));
       }
