@@ -4,7 +4,8 @@
 // on the VIP, outbound mail from the VIP), and the mail services run by `tandem mail
 // serve`, either as `service` resources or through examples/mail-cluster/start.sh and
 // stop.sh. Methods: status, holder, move, kill, stop, cleanup. Every wait is bounded.
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ClusterHarness, eventually, freePort, TANDEM_BIN, type StatusShape } from './cluster.ts';
@@ -13,6 +14,9 @@ import { Directory } from '../../src/mail/directory/directory.ts';
 import { validateSettings } from '../../src/mail/core/settings.ts';
 import { mailGroupConfig, mailServicesFor, type MailServiceSpec } from '../../src/demo/mail-group.ts';
 import type { ClusterEvent } from '../../src/cluster/model/event.ts';
+
+/** The daemons' pids, for the watchdog (one per line). */
+const WATCHED_PIDS = 'daemon-pids';
 
 export const EXAMPLE_DIR = fileURLToPath(new URL('../../examples/mail-cluster/', import.meta.url));
 
@@ -49,6 +53,7 @@ export class MailCluster {
   readonly services: MailServiceSpec[];
   readonly style: 'services' | 'script';
   private readonly restoreEnv: Array<() => void> = [];
+  private watchdog: ChildProcess | null = null;
 
   private constructor(h: ClusterHarness, vip: string, ports: Record<MailPortName, number>, services: MailServiceSpec[], style: 'services' | 'script') {
     this.h = h;
@@ -100,12 +105,13 @@ export class MailCluster {
     };
     const services = mailServicesFor(validateSettings({ version: 1, hostname: 'mail.lab.test', primaryDomain: LAB_DOMAIN, ...settings }, 'lab'));
     lab = new MailCluster(h, vip, ports, services, style);
+    lab.startWatchdog();
     await lab.initVolume(settings);
     if (style === 'script') lab.putTandemOnPath();
     await h.init();
     if (opts.start ?? true) {
       try {
-        for (const n of h.names()) await h.start(n);
+        for (const n of h.names()) await lab.start(n);
         await lab.waitRunning('sv1');
       } catch (err) {
         await lab.cleanup();
@@ -188,7 +194,30 @@ export class MailCluster {
 
   /** Starts (or restarts, after kill/stop) a node's daemon; resolves once it is ready. */
   async start(node: string): Promise<void> {
-    await this.h.start(node);
+    const n = await this.h.start(node);
+    appendFileSync(join(this.h.dir, WATCHED_PIDS), `${n.pid}\n`);
+  }
+
+  /**
+   * A shell that outlives this process only to clean up after it: when the pipe from us
+   * closes without cleanup() (the test runner killed us at its timeout), it SIGKILLs the
+   * daemons we started (their guards then stop the services), then the services named by
+   * pid files, each only if its command line still names this lab's directory (a pid may
+   * have been reused), and removes the directory.
+   */
+  private startWatchdog(): void {
+    const script = [
+      'read _gone',
+      'mine() { tr "\\0" " " < "/proc/$1/cmdline" 2>/dev/null | grep -qF "$DIR"; }',
+      'for p in $(cat "$DIR/' + WATCHED_PIDS + '" 2>/dev/null); do mine "$p" && kill -9 "$p"; done',
+      'sleep 3',
+      'for f in "$DIR"/state/*/resources/*/*/*.pid; do p=$(cat "$f" 2>/dev/null) && mine "$p" && { kill -9 "-$p" "$p"; } 2>/dev/null; done',
+      'rm -rf "$DIR"',
+    ].join('\n');
+    const g = spawn('/bin/sh', ['-c', script], { stdio: ['pipe', 'ignore', 'ignore'], detached: true, env: { ...process.env, DIR: this.h.dir } });
+    (g.stdin as unknown as { unref(): void }).unref();
+    g.unref();
+    this.watchdog = g;
   }
 
   /** SIGKILLs a node's daemon (its guard then kills the services it ran). */
@@ -220,6 +249,8 @@ export class MailCluster {
       await this.h.cleanup();
     } finally {
       for (const r of this.restoreEnv.splice(0)) r();
+      // Our own cleanup is done: the watchdog is not needed (killed by its pid).
+      if (this.watchdog?.pid && this.watchdog.exitCode === null) { try { process.kill(this.watchdog.pid, 'SIGKILL'); } catch { /* gone */ } }
     }
   }
 
