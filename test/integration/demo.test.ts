@@ -33,7 +33,11 @@ async function demoAddressesFree(): Promise<boolean> {
 interface RunningDemo { proc: ChildProcess; output: () => string; stop: () => Promise<number | null> }
 
 async function startDemo(cwd: string): Promise<RunningDemo> {
-  const proc = spawn(process.execPath, [TANDEM_BIN, 'demo'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Under setpriv --pdeathsig TERM: if this test process dies (a runner timeout), the demo
+  // gets SIGTERM and stops its nodes instead of holding the demo's addresses forever.
+  const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
+  const argv = [...(setpriv ? [setpriv, '--pdeathsig', 'TERM', '--'] : []), process.execPath, TANDEM_BIN, 'demo'];
+  const proc = spawn(argv[0]!, argv.slice(1), { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout.on('data', (c: Buffer) => { out += c.toString(); });
   proc.stderr.on('data', (c: Buffer) => { out += c.toString(); });
