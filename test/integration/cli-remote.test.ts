@@ -147,7 +147,6 @@ describe('tandem mail ... through the VIP', { concurrency: 4 }, () => {
     assert.equal(alias.code, 0, alias.stderr);
     assert.match(alias.stdout, /^added alias sales@remote\.test -> erin@remote\.test, ghost@remote\.test$/m);
     assert.match(alias.stderr, /^tandem: warning: target ghost@remote\.test is in a local domain but no user, alias or list has that address; mail to it will bounce$/m);
-    assert.match(await ok(remote(['alias', 'show', 'sales@remote.test']), 'alias show'), /^targets:\s+erin@remote\.test \(user\), ghost@remote\.test \(missing\)$/m);
     assert.deepEqual(vol.directory.getAlias('sales@remote.test')?.targets, ['erin@remote.test', 'ghost@remote.test']);
 
     // lists
@@ -181,8 +180,8 @@ describe('tandem mail ... through the VIP', { concurrency: 4 }, () => {
     });
     const commands = [
       ['domain', 'show', 'demo.test', '--json'], ['user', 'show', 'alice@demo.test'], ['alias', 'show', 'info@demo.test'], ['queue', 'show', entry.id, '--json'],
-      // failures: not found, exists, refused in the current state
-      ['user', 'add', 'x@nowhere.test'], ['alias', 'add', 'alice@demo.test', 'bob@demo.test'], ['domain', 'del', 'demo.test'],
+      // failures: not found (domain), refused in the current state (primary domain)
+      ['user', 'add', 'x@nowhere.test'], ['domain', 'del', 'demo.test'],
     ];
     // Read-only or refused commands: safe to run side by side, a few at a time (each CLI run is a process).
     const compare = async (cmd: string[]) => {
@@ -191,7 +190,7 @@ describe('tandem mail ... through the VIP', { concurrency: 4 }, () => {
       assert.doesNotMatch(there.stderr, /internal error|\n\s+at /, `${cmd.join(' ')}: no stack trace`);
     };
     const queue = [...commands];
-    await Promise.all([1, 2, 3].map(async () => { for (let cmd = queue.shift(); cmd; cmd = queue.shift()) await compare(cmd); }));
+    await Promise.all([1, 2].map(async () => { for (let cmd = queue.shift(); cmd; cmd = queue.shift()) await compare(cmd); }));
     // A change with a warning (the moderated list has no moderator), once each way.
     const [setHere, setThere] = [await local(['list', 'set', 'crew@demo.test', '--description', 'the crew']), await remote(['list', 'set', 'crew@demo.test', '--description', 'the crew'])];
     assert.deepEqual(setThere, setHere);
@@ -209,8 +208,6 @@ describe('tandem mail ... through the VIP', { concurrency: 4 }, () => {
     writeFileSync(wrongCa, other.cert);
     const tls = await tandem(['mail', 'user', 'list', '--ca', wrongCa]);
     assertFails(tls, 3, /^tandem: TLS: the certificate of 127\.0\.0\.1:\d+ is not trusted \(DEPTH_ZERO_SELF_SIGNED_CERT\); give the http service's certificate with --ca FILE/m, 'wrong CA');
-    const noCa = await tandem(['mail', 'user', 'list', '--remote', url, '--token-file', join(clientHome, '.config', 'tandem', 'admin.token')], { home: tmp });
-    assertFails(noCa, 3, /TLS: the certificate of .* is not trusted/, 'system CAs only');
 
     // Nothing listens on a port the OS just gave and took back.
     const closed = await new Promise<number>((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); }); });
@@ -231,20 +228,15 @@ describe('tandem mail ... through the VIP', { concurrency: 4 }, () => {
     }
   });
 
-  test('choosing the target: --data wins, a standby\'s empty $TANDEM_DATA goes remote, no target names both ways, no token in clear', async () => {
+  test('choosing the target: a standby\'s empty $TANDEM_DATA goes remote, no target names both ways, a token in argv is warned about, init stays local', async () => {
     // A standby node: $TANDEM_DATA set by the unit file, the volume not mounted here.
     const standby = await tandem(['mail', 'domain', 'list', '--json'], { env: { TANDEM_DATA: join(tmp, 'not-mounted') } });
     assert.equal(standby.code, 0, standby.stderr);
     assert.ok((JSON.parse(standby.stdout) as Array<{ name: string }>).some((d) => d.name === 'demo.test'));
 
+    // The other choices and setup mistakes are unit-tested in src/cli/remote/target.test.ts.
     const nothing = await tandem(['mail', 'user', 'list'], { home: tmp });
     assertFails(nothing, 1, /--data DIR on the node where the volume is mounted, or go through the VIP with --remote https:\/\/HOST/, 'no target');
-    const both = await tandem(['mail', 'user', 'list', '--data', vol.root, '--remote', url]);
-    assertFails(both, 2, /either --data .* or --remote .*, not both/, '--data and --remote');
-    const cleartext = await tandem(['mail', 'user', 'list', '--remote', 'http://192.0.2.1:8080'], { home: tmp, env: { TANDEM_ADMIN_TOKEN: token } });
-    assertFails(cleartext, 2, /plain http to another host: the token would cross the network in clear; use https:\/\//, 'http to the network');
-    const noToken = await tandem(['mail', 'user', 'list', '--remote', url], { home: tmp });
-    assertFails(noToken, 2, /no admin token for https:\/\/127\.0\.0\.1:\d+: give --token-file FILE, set \$TANDEM_ADMIN_TOKEN/, 'no token');
     const inArgv = await tandem(['mail', 'domain', 'list', '--remote', url, '--token', token, '--ca', caFile], { home: tmp });
     assert.equal(inArgv.code, 0, inArgv.stderr);
     assert.match(inArgv.stderr, /warning: a token on the command line is visible to every user of this host \(ps\)/);
