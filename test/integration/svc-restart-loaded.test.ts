@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { eventually } from '../helpers/cluster.ts';
 import { MailCluster } from '../helpers/mail-cluster.ts';
+import { runTandem } from '../helpers/process.ts';
 
 /** The first reply line of the SMTP service on the VIP, or null when nothing answers. */
 function smtpGreeting(lab: MailCluster): Promise<string | null> {
@@ -51,6 +52,17 @@ test('svc restart of a monitored service loaded by the start script: new pid, se
     assert.equal(g.holder, 'sv1');
     assert.equal(g.epoch, epoch);
     assert.ok(!lab.events('sv2').some((e) => e.kind === 'lease.acquired'), 'sv2 took nothing');
+
+    // The admin API of the http service (itself svc-loaded: the daemon's environment told
+    // it about the cluster) restarts imap by the name the start script loaded it under.
+    const made = runTandem(['mail', 'admin', 'token', 'create', 'svc restart test', '--data', lab.volume]);
+    assert.equal(made.code, 0, made.stderr);
+    const imapBefore = (await lab.status('sv1')).services.find((x) => x.name === 'imap')?.pid;
+    const res = await fetch(`http://${lab.vip}:${lab.ports.http}/api/v1/services/imap/restart`, { method: 'POST', headers: { authorization: `Bearer ${made.stdout.trim()}` } });
+    const body = await res.json() as { message?: string };
+    assert.equal(res.status, 200, JSON.stringify(body));
+    assert.match(String(body.message), /^service imap restarted on sv1 \(pid \d+\)/);
+    assert.notEqual((await lab.status('sv1')).services.find((x) => x.name === 'imap')?.pid, imapBefore);
 
     // --monitor is active again: an exit now is a failure, restarted within the budget.
     process.kill(after.pid!, 'SIGKILL');
