@@ -13,7 +13,7 @@
 //   const lab = await createMailLab({ nodes: 2, arbiter: 'disk' });   // skip first: mailLabSkipReason()
 //   try {
 //     await lab.startAll();                      // daemons up (TANDEM-READY)
-//     const active = await lab.waitServing();     // one node holds the VIP and SMTP answers there
+//     const active = await lab.waitServing();     // one node holds the VIP; SMTP, POP3 and IMAP answer there
 //     const sender = lab.startSender({ durationMs: 60_000 });
 //     await lab.killNode(active);                 // or pauseNode/resumeNode, cutLink/healLink, move
 //     await lab.waitServing({ not: active });
@@ -628,18 +628,4 @@ export async function createMailLab(options: MailLabOptions): Promise<MailLab> {
     },
     destroy,
   };
-}
-
-/** Lists a node's state directory files (for debugging failed tests). */
-export function listState(dir: string, node: string): string[] {
-  const root = join(dir, 'state', node);
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      if (e.isDirectory()) walk(join(d, e.name));
-      else out.push(join(d, e.name).slice(root.length + 1));
-    }
-  };
-  if (existsSync(root)) walk(root);
-  return out;
 }
