@@ -1,13 +1,7 @@
 // Shared by the account commands (`tandem mail domain|user|alias|list|admin`): sizes and
 // quotas as people write them, and output of one record. The operations themselves
 // (checks, warnings) live in src/mail/http/admin/account-ops.ts, shared with the API.
-import type { Command } from 'commander';
 import { CliError } from './io.ts';
-
-/** The --data option of the commands that work only on this host's volume; $TANDEM_DATA is its default. */
-export function withDataOption(cmd: Command): Command {
-  return cmd.requiredOption('--data <dir>', 'data volume directory (default: $TANDEM_DATA)', process.env.TANDEM_DATA);
-}
 
 const UNITS: Record<string, number> = { '': 1, B: 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
 

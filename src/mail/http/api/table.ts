@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { MailContext } from '../../core/context.ts';
 import type { AdminEnv } from '../admin/account-ops.ts';
 import * as ops from '../admin/account-ops.ts';
+import * as replication from '../admin/replication-ops.ts';
 import { listQueue, queueEntryDetail, flush, deleteEntry, readMailLog, serviceStates, cronJobs, runCronJob } from '../admin/ops.ts';
 import { clusterLink, restartAvailability, restartThroughCluster } from '../admin/cluster-restart.ts';
 
@@ -136,6 +137,17 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'DELETE', path: '/api/v1/queue/:id', tag: 'queue', summary: 'Delete a queue entry; with bounce=true the sender gets a DSN',
     params: z.object({ id: z.string().min(1).max(80) }).strict(), query: z.object({ bounce: z.enum(['true', 'false']).default('false') }).strict(),
     handler: ({ params, query }, { ctx }) => deleteEntry(ctx, params.id!, query.bounce === 'true') },
+  // ---- account replication (S7)
+  { method: 'GET', path: '/api/v1/replication', tag: 'replication', summary: 'Role, versions, and on a slave the follower\'s last success and error',
+    handler: (_i, { ctx }) => replication.replicationStatus(ctx) },
+  { method: 'GET', path: '/api/v1/replication/tokens', tag: 'replication', summary: 'Slave tokens of this master and when each was last used',
+    handler: (_i, { ctx }) => replication.listSlaveTokens(ctx) },
+  { method: 'POST', path: '/api/v1/replication/tokens', tag: 'replication', summary: 'Make (or replace) the token of a slave: {name, token, fingerprint}; the token is in this reply only', status: 201,
+    body: z.object({ name: z.string().min(1).max(63) }).strict(),
+    handler: ({ body }, { ctx, env }) => replication.createSlaveToken(ctx, (body as { name: string }).name, env.warn) },
+  { method: 'DELETE', path: '/api/v1/replication/tokens/:name', tag: 'replication', summary: 'Revoke the token of a slave (its next request is refused)', status: 204,
+    params: z.object({ name: z.string().min(1).max(63) }).strict(),
+    handler: ({ params }, { ctx }) => replication.revokeSlaveToken(ctx, params.name!) },
   // ---- cron
   { method: 'GET', path: '/api/v1/cron', tag: 'cron', summary: 'Every cron job: schedule (UTC), enabled, last start and end, result, next run',
     handler: (_i, { ctx }) => cronJobs(ctx) },
