@@ -17,10 +17,6 @@ export const DEMO = {
   ],
 } as const;
 
-export function demoRoot(cwd = process.cwd()): string {
-  return join(cwd, 'var', 'demo');
-}
-
 /** Creates the demo volume if it does not exist yet; returns its layout. */
 export async function ensureDemoVolume(root: string): Promise<{ layout: VolumeLayout; created: boolean }> {
   const dataDir = join(root, 'mail');
