@@ -14,7 +14,9 @@
 //           serves. Then sv3 resumes, sv2's link heals, sv1 restarts: they come back as
 //           standbys and sv4 keeps serving. Every fault once, in one lab (the default run).
 //   rounds  2 nodes, each fault in turn on whichever node is active, each undone before
-//           the next; one `service` resource per mail service (TANDEM_CHAOS_FULL=1).
+//           the next; one `service` resource per mail service; the cut disables the switch
+//           port and keeps the carrier, so only the ping node monitor sees it
+//           (TANDEM_CHAOS_FULL=1).
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createMailLab, type ArbiterKind, type MailLab, type Sampler, type Sender } from './mail-lab.ts';
@@ -24,13 +26,13 @@ type Fault = 'kill' | 'pause' | 'cut';
 interface Round { fault: Fault; from: string; to: string; outageMs: number }
 
 /** Hits the active node with one fault, waits for another node to serve, undoes the fault. */
-async function faultRound(t: TestContext, lab: MailLab, sender: Sender, fault: Fault, opts: { restore: boolean }): Promise<Round> {
+async function faultRound(t: TestContext, lab: MailLab, sender: Sender, fault: Fault, opts: { restore: boolean; cut?: 'carrier' | 'port' }): Promise<Round> {
   const from = await lab.waitServing();
   const acksBefore = sender.ackedCount();
   const t0 = Date.now();
   if (fault === 'kill') await lab.killNode(from);
   else if (fault === 'pause') await lab.pauseNode(from);
-  else await lab.cutLink(from);
+  else await lab.cutLink(from, opts.cut ?? 'carrier');
   const to = await lab.waitServing({ not: from, timeoutMs: 120_000 });
   // Served again means SMTP through the VIP answers 250 from the new node.
   await sender.waitAcks(3, 90_000);
@@ -147,7 +149,8 @@ export async function roundsScenario(t: TestContext, arbiter: ArbiterKind): Prom
     const sender = lab.startSender({ runId: `rounds-${arbiter}` });
     await run(t, lab, sampler, sender, async () => {
       await sender.waitAcks(5);
-      for (const fault of ['kill', 'pause', 'cut'] as const) await faultRound(t, lab, sender, fault, { restore: true });
+      // The cut keeps the carrier here (a disabled switch port): only the ping monitor sees it.
+      for (const fault of ['kill', 'pause', 'cut'] as const) await faultRound(t, lab, sender, fault, { restore: true, cut: 'port' });
     });
   } finally {
     await lab.destroy();
