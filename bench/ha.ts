@@ -287,7 +287,16 @@ async function repair(lab: MailLab, fault: Fault, failed: string): Promise<void>
   }
 }
 
-async function benchArbiter(arbiter: ArbiterKind): Promise<{ measurements: Measurement[]; acked: number; lost: string[]; readBy: string }> {
+interface ProbeStats { served: number; failed: number; medianTransactionMs: number | null }
+
+/** How finely the probe saw the service: how many transactions it got served, how long each took. */
+function probeStats(p: Probe): ProbeStats {
+  const served = oks(p);
+  const d = served.map((e) => e.end - e.start).sort((a, b) => a - b);
+  return { served: served.length, failed: p.events.filter((e) => e.ev === 'fail').length, medianTransactionMs: d.length ? Math.round(d[d.length >> 1]!) : null };
+}
+
+async function benchArbiter(arbiter: ArbiterKind): Promise<{ measurements: Measurement[]; acked: number; lost: string[]; readBy: string; probe: ProbeStats }> {
   const lab = await createMailLab({ nodes, arbiter, services, ...timing });
   const measurements: Measurement[] = [];
   let probe: Probe | null = null;
@@ -336,7 +345,7 @@ async function benchArbiter(arbiter: ArbiterKind): Promise<{ measurements: Measu
       readBy = `pop3 (imap failed: ${(err as Error).message})`;
       present = new Set(await lab.readMailbox('pop3'));
     }
-    return { measurements, acked: acked.length, lost: acked.filter((id) => !present.has(id)), readBy };
+    return { measurements, acked: acked.length, lost: acked.filter((id) => !present.has(id)), readBy, probe: probeStats(probe) };
   } finally {
     await probe?.stop().catch(() => undefined);
     await lab.destroy();
@@ -351,7 +360,7 @@ function median(xs: number[]): number {
 
 async function main(): Promise<void> {
   const all: Measurement[] = [];
-  const losses: Array<{ arbiter: string; acked: number; lost: number; readBy: string; lostIds: string[] }> = [];
+  const losses: Array<{ arbiter: string; acked: number; lost: number; readBy: string; lostIds: string[]; probe: ProbeStats }> = [];
   const skipped: string[] = [];
   process.stderr.write(`bench:ha: ${nodes} nodes, ${runs} runs of ${faults.join(', ')}, arbiters ${arbiters.join(', ')}, mail services ${services}; heartbeat ${timing.heartbeatMs} ms, timeout ${timing.heartbeatTimeoutMs} ms, lease ${timing.leaseTtlMs} ms (margin: the default, lease/6); probe every ${probeMs} ms\n`);
   for (const arbiter of arbiters as ArbiterKind[]) {
@@ -359,7 +368,7 @@ async function main(): Promise<void> {
     if (skip) { skipped.push(`${arbiter}: ${skip}`); process.stderr.write(`${skip}\n`); continue; }
     const r = await benchArbiter(arbiter);
     all.push(...r.measurements);
-    losses.push({ arbiter, acked: r.acked, lost: r.lost.length, readBy: r.readBy, lostIds: r.lost.slice(0, 20) });
+    losses.push({ arbiter, acked: r.acked, lost: r.lost.length, readBy: r.readBy, lostIds: r.lost.slice(0, 20), probe: r.probe });
   }
 
   const rows: string[] = ['| arbiter | fault | runs | outage median | outage worst | gap median | gap worst | no recovery in 60 s | median lease / vip up / smtp ready |', '|---|---|---|---|---|---|---|---|---|'];
@@ -377,7 +386,7 @@ async function main(): Promise<void> {
       rows.push(`| ${arbiter} | ${fault} | ${ms.length} | ${f(out, median)} | ${f(out, (v) => Math.max(...v))} | ${f(gap, median)} | ${f(gap, (v) => Math.max(...v))} | ${ms.length - out.length} | ${med('leaseMs')} / ${med('vipMs')} / ${med('smtpMs')} ms |`);
     }
   }
-  const lossRows = losses.map((l) => `${l.arbiter}: ${l.acked} messages acknowledged, ${l.lost} lost (mailbox read over ${l.readBy})${l.lost ? `: ${l.lostIds.join(', ')}` : ''}`);
+  const lossRows = losses.map((l) => `${l.arbiter}: ${l.acked} messages acknowledged, ${l.lost} lost (mailbox read over ${l.readBy})${l.lost ? `: ${l.lostIds.join(', ')}` : ''}; probe: ${l.probe.failed} attempts failed in all, a served transaction took ${l.probe.medianTransactionMs ?? '-'} ms (median)`);
   process.stdout.write(`${rows.join('\n')}\n\n${lossRows.join('\n')}\n${skipped.map((s) => `skipped ${s}`).join('\n')}${skipped.length ? '\n' : ''}`);
   if (values.json) process.stdout.write(`${JSON.stringify({ timing, probeMs, nodes, runs, services, measurements: all, losses, skipped })}\n`);
   if (losses.some((l) => l.lost > 0)) process.exitCode = 1;
