@@ -14,6 +14,7 @@ export interface LogSinkOptions {
 export function logSink(opts: LogSinkOptions): AlertSink {
   let file: FileHandle | null = null;
   const sink = queuedSink({
+    outputLines: true,
     name: opts.path ? `log ${opts.path}` : 'log',
     minimumLevel: opts.minimumLevel,
     capacity: 1_000,

@@ -19,6 +19,12 @@ export interface QueuedSinkOptions {
   /** How long close() lets the queue drain before abandoning it (default 5 s). */
   readonly closeGraceMs?: number;
   readonly log?: Logger;
+  /**
+   * Whether the sink takes the output lines of scripts and services (`*.output` events).
+   * Only the `log` sink does: a webhook, a terminal or a mailbox would get every line a
+   * mail service logs. The event log keeps them all anyway.
+   */
+  readonly outputLines?: boolean;
   readonly deliver: (event: ClusterEvent, signal: AbortSignal) => Promise<void>;
 }
 
@@ -29,12 +35,18 @@ export function queuedSink(opts: QueuedSinkOptions): AlertSink & { idle(): Promi
   return {
     name: opts.name,
     async send(event) {
+      if (!opts.outputLines && isOutputLine(event)) return;
       if (passesLevel(event, opts.minimumLevel)) queue.push(event);
     },
     close: () => queue.close(opts.closeGraceMs ?? 5_000),
     stats: () => queue.stats(),
     idle: () => queue.idle(),
   };
+}
+
+/** An output line of a script or a supervised service (script.output, svc.output). */
+export function isOutputLine(event: ClusterEvent): boolean {
+  return event.kind.endsWith('.output');
 }
 
 /** Resolves after `ms`, or at once when the signal fires (a retry wait that close() can cut). */

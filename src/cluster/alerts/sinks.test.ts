@@ -124,3 +124,24 @@ test('console sink: a failing or missing wall costs that broadcast only', async 
     assert.deepEqual(sink.stats(), { sent: 0, dropped: 0, failed: 2, queued: 0 });
   });
 });
+
+test('output lines of scripts and services reach the log sink only, whatever the level', async () => {
+  await withTemp(async (dir) => {
+    const path = join(dir, 'events.jsonl');
+    const log = logSink({ path, logger: silent, minimumLevel: 'info' });
+    const stderr = new PassThrough();
+    let text = '';
+    stderr.on('data', (c: Buffer) => { text += c.toString(); });
+    const terminal = consoleSink({ minimumLevel: 'info', wall: false, stderr });
+    const line = event('info', 'svc.output', { message: 'smtp: 250 2.0.0 queued as 17' });
+    const script = event('info', 'script.output', { message: 'start.sh: loading services' });
+    const lost = event('error', 'lease.lost');
+    for (const e of [line, script, lost]) { await log.send(e); await terminal.send(e); }
+    await log.close();
+    await terminal.close();
+    const kinds = (await readFile(path, 'utf8')).trim().split('\n').map((l) => (JSON.parse(l) as ClusterEvent).kind);
+    assert.deepEqual(kinds, ['svc.output', 'script.output', 'lease.lost']);
+    assert.equal(text.trim().split('\n').length, 1, 'the console got the lease loss only');
+    assert.match(text, /lease\.lost/);
+  });
+});

@@ -5,7 +5,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
-const KILL_GRACE_MS = 5_000;
+// Above the mail services' drain (limits.drainTimeoutSeconds, 5 s by default, plus their own
+// 5 s close bound), so a service draining to its limit exits by itself rather than by SIGKILL.
+const KILL_GRACE_MS = 15_000;
 
 export interface SvcSpec {
   readonly name: string;
