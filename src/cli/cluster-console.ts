@@ -2,7 +2,7 @@
 // into `console.users` of the cluster configuration (the same file on every node). The
 // password is read from a prompt (twice, echo off) or the first line of stdin, never argv.
 import type { Command } from 'commander';
-import { hashPassword } from '../mail/directory/password.ts';
+import { hashPassword } from '../lib/password-hash.ts';
 import { action, CliError, readPassword } from './io.ts';
 
 /** Short passwords fall to a guess even through scrypt; the login throttle only slows guessing. */

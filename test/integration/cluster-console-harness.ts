@@ -2,7 +2,7 @@
 // console on ports picked by the OS, with two console users; and a console client that
 // keeps cookies like a browser and reads the forms' tokens. For the console's HTTP and
 // browser tests.
-import { hashPassword } from '../../src/mail/directory/password.ts';
+import { hashPassword } from '../../src/lib/password-hash.ts';
 import { ClusterHarness, freePort } from '../helpers/cluster.ts';
 import { WebClient } from '../helpers/browser.ts';
 

@@ -7,7 +7,7 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import { readFile } from 'node:fs/promises';
 import { isTandemError, errorId, type FailureCategory } from '../../lib/errors.ts';
-import type { LoginThrottle } from '../../mail/pop3/server/throttle.ts';
+import type { LoginThrottle } from '../../lib/login-throttle.ts';
 import type { ConsoleConfig } from '../model/console-schema.ts';
 import type { ClusterEvent } from '../model/event.ts';
 import type { NodeDaemon } from '../node/daemon.ts';

@@ -1,7 +1,7 @@
 // The console's markup (pure: status report and events in, escaped HTML out). The page is
 // made of sections (summary, nodes, groups, events) that the live stream re-renders with
 // the same functions, so the first page and its updates can never disagree.
-import { html, trusted, type Html } from '../../mail/http/web/html.ts';
+import { html, trusted, type Html } from '../../lib/html.ts';
 import type { ClusterEvent } from '../model/event.ts';
 
 /** The fields of statusReport() (src/cluster/node/status-report.ts) the console shows. */

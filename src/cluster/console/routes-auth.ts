@@ -3,7 +3,7 @@
 // scrypt even for an unknown user, and replaces any session the browser had; the login
 // form carries its own one-time token (a pre-session cookie) so nobody can log a victim in.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { dummyPasswordHash, verifyPassword } from '../../mail/directory/password.ts';
+import { dummyPasswordHash, verifyPassword } from '../../lib/password-hash.ts';
 import type { ConsoleDeps } from './app.ts';
 import { loginPage } from './render.ts';
 import { randomToken, sameToken, type ConsoleSession } from './sessions.ts';

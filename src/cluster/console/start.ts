@@ -4,7 +4,7 @@
 // is an error event, not a dead node: the cluster keeps running without its web page.
 import type { FastifyInstance } from 'fastify';
 import { readFile } from 'node:fs/promises';
-import { LoginThrottle } from '../../mail/pop3/server/throttle.ts';
+import { LoginThrottle } from '../../lib/login-throttle.ts';
 import { consolePort } from '../model/console-schema.ts';
 import type { NodeDaemon } from '../node/daemon.ts';
 import { buildConsoleApp, type ConsoleDeps } from './app.ts';

@@ -13,7 +13,7 @@ const nodeName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/i, 'must be a node
 // imports nothing from config-schema.ts, which imports it).
 const positive = z.number().int().min(1);
 
-/** The stored form of src/mail/directory/password.ts (`tandem cluster console-password` prints one). */
+/** The stored form of src/lib/password-hash.ts (`tandem cluster console-password` prints one). */
 export const SCRYPT_HASH = /^\$scrypt\$ln=\d+,r=\d+,p=\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/;
 
 const user = z.object({

@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import { TandemError } from '../../lib/errors.ts';
 import { normalizeDomain, isValidDomain, parseAddress } from '../core/address.ts';
 import { migrate } from './schema.ts';
-import { hashPassword, verifyPassword, dummyPasswordHash } from './password.ts';
+import { hashPassword, verifyPassword, dummyPasswordHash } from '../../lib/password-hash.ts';
 
 export interface Domain { name: string; catchall: string | null; createdAt: number }
 export interface User {

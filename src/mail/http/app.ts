@@ -14,7 +14,7 @@ import { TandemError, errorId, type FailureCategory } from '../../lib/errors.ts'
 import { pageHeaders } from './policy/security-headers.ts';
 import type { HttpDeps } from './deps.ts';
 import { loadAssets } from './assets.ts';
-import { html } from './web/html.ts';
+import { html } from '../../lib/html.ts';
 import { page } from './web/layout.ts';
 import { registerAuthRoutes } from './web/routes-auth.ts';
 import { registerMailRoutes } from './web/routes-mail.ts';

@@ -4,7 +4,7 @@
 // fastify instances sharing the same state.
 import type { FastifyInstance } from 'fastify';
 import type { MailContext, RunningService } from '../core/context.ts';
-import { LoginThrottle } from '../pop3/server/throttle.ts';
+import { LoginThrottle } from '../../lib/login-throttle.ts';
 import { WebDb } from './store/web-db.ts';
 import { WebMailbox } from './mail/mailbox.ts';
 import { buildApp } from './app.ts';

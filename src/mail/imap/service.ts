@@ -8,7 +8,7 @@ import { createSecureContext, createServer as createTlsServer, type SecureContex
 import { join } from 'node:path';
 import type { MailContext, RunningService } from '../core/context.ts';
 import { listen, closeServer, ConnectionLimiter } from '../serve/listeners.ts';
-import { LoginThrottle } from '../pop3/server/throttle.ts';
+import { LoginThrottle } from '../../lib/login-throttle.ts';
 import { formatUntaggedStatus } from './proto/response.ts';
 import { MailIndexes } from './store/registry.ts';
 import type { MessageLayer } from './message/api.ts';

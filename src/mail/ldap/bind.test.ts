@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bindNameToAddress, simpleBind } from './bind.ts';
-import { LoginThrottle } from '../pop3/server/throttle.ts';
+import { LoginThrottle } from '../../lib/login-throttle.ts';
 import { ResultCode } from './search.ts';
 import type { User } from '../directory/directory.ts';
 

@@ -2,7 +2,7 @@
 // (uid=alice,ou=people,dc=demo,dc=test or mail=alice@demo.test,...) or just the mail
 // address, checked against the scrypt hash and throttled like POP3 logins.
 import type { User } from '../directory/directory.ts';
-import type { LoginThrottle } from '../pop3/server/throttle.ts';
+import type { LoginThrottle } from '../../lib/login-throttle.ts';
 import { parseDn } from './dn.ts';
 import { ResultCode, type LdapResult } from './search.ts';
 

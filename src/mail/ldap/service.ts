@@ -6,7 +6,7 @@ import { createSecureContext, createServer as createTlsServer, type SecureContex
 import type { MailContext, RunningService } from '../core/context.ts';
 import { listen, closeServer, ConnectionLimiter } from '../serve/listeners.ts';
 import { normalizeIp } from '../../lib/cidr.ts';
-import { LoginThrottle } from '../pop3/server/throttle.ts';
+import { LoginThrottle } from '../../lib/login-throttle.ts';
 import { simpleBind } from './bind.ts';
 import { createLdapProtocol, type LdapConnection, type LdapHandlers } from './server/backend.ts';
 import { ResultCode, runSearch } from './search.ts';

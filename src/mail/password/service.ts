@@ -9,7 +9,7 @@ import type { MailContext, RunningService } from '../core/context.ts';
 import { listen, closeServer, ConnectionLimiter } from '../serve/listeners.ts';
 import { inAnyNetwork, normalizeIp, parseCidr } from '../../lib/cidr.ts';
 import { Pop3Connection } from '../pop3/server/connection.ts';
-import { LoginThrottle } from '../pop3/server/throttle.ts';
+import { LoginThrottle } from '../../lib/login-throttle.ts';
 import { formatReply } from './proto/command.ts';
 import { runPasswordSession, type PasswordSessionDeps } from './session.ts';
 

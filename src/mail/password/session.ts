@@ -3,7 +3,7 @@
 // wrong password or too many bad commands ends the connection, as the classic
 // poppassd does, so one connection cannot be used to guess.
 import type { Pop3Connection } from '../pop3/server/connection.ts';
-import type { LoginThrottle } from '../pop3/server/throttle.ts';
+import type { LoginThrottle } from '../../lib/login-throttle.ts';
 import type { User } from '../directory/directory.ts';
 import type { Logger } from '../../lib/log.ts';
 import { formatReply, parseCommand, REPLIES, type PoppassdReply } from './proto/command.ts';

@@ -14,7 +14,7 @@ import { Pop3Connection } from './server/connection.ts';
 import { MailboxLocks } from './server/mailbox-lock.ts';
 import { MaildirPop3Store } from './server/maildir-store.ts';
 import { Pop3Session } from './server/session.ts';
-import { LoginThrottle } from './server/throttle.ts';
+import { LoginThrottle } from '../../lib/login-throttle.ts';
 import type { Pop3Store } from './server/store.ts';
 
 export interface Pop3Service extends RunningService {

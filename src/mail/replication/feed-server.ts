@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { Database } from 'better-sqlite3';
 import type { Logger } from '../../lib/log.ts';
 import { inAnyNetwork, normalizeIp, type Cidr } from '../../lib/cidr.ts';
-import { LoginThrottle } from '../pop3/server/throttle.ts';
+import { LoginThrottle } from '../../lib/login-throttle.ts';
 import { FEED_PATH } from './records.ts';
 import { readBatch, latestVersion, databaseId, compactChangeLog } from './changelog.ts';
 import { verifyToken } from './tokens.ts';

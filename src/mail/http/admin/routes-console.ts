@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HttpDeps } from '../deps.ts';
 import { isTandemError, TandemError } from '../../../lib/errors.ts';
-import { html, query, type Html } from '../web/html.ts';
+import { html, query, type Html } from '../../../lib/html.ts';
 import { page, csrfField, formatBytes, formatDate, type PageUser } from '../web/layout.ts';
 import { requireSession, checkCsrf, pageUser, type SessionInfo } from '../web/session.ts';
 import { CONSOLE_ACTIONS } from './console-actions.ts';

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openMailContext } from '../../core/context.ts';
 import { makeTestVolume } from '../../../../test/helpers/volume.ts';
-import { LoginThrottle } from '../../pop3/server/throttle.ts';
+import { LoginThrottle } from '../../../lib/login-throttle.ts';
 import { WebDb } from '../store/web-db.ts';
 import { WebMailbox } from '../mail/mailbox.ts';
 import { buildApp } from '../app.ts';

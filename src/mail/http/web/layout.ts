@@ -1,7 +1,7 @@
 // The page frame every webmail and console page shares: head with the stylesheet and
 // the one script module (no inline script anywhere, so the CSP can forbid it), the top
 // bar, and flash messages passed through the query string.
-import { html, type Html } from './html.ts';
+import { html, type Html } from '../../../lib/html.ts';
 
 export interface PageUser { address: string; displayName: string; admin: boolean; csrf: string }
 

@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import type { HttpDeps } from '../deps.ts';
-import { html } from './html.ts';
+import { html } from '../../../lib/html.ts';
 import { page } from './layout.ts';
 import { cookieName, cookieOptions, LOGIN_COOKIE, sameToken, sessionOf, checkCsrf } from './session.ts';
 

@@ -8,7 +8,7 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import addressparser from 'nodemailer/lib/addressparser';
 import type { HttpDeps } from '../deps.ts';
 import { TandemError } from '../../../lib/errors.ts';
-import { html, query } from './html.ts';
+import { html, query } from '../../../lib/html.ts';
 import { page, csrfField, formatBytes } from './layout.ts';
 import { requireSession, checkCsrf, pageUser, type SessionInfo } from './session.ts';
 import { folderParam, uidParam } from './routes-mail.ts';

@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { HttpDeps } from '../deps.ts';
 import { TandemError } from '../../../lib/errors.ts';
-import { html, query, type Html } from './html.ts';
+import { html, query, type Html } from '../../../lib/html.ts';
 import { page, formatBytes, formatDate, csrfField, type PageUser } from './layout.ts';
 import { requireSession, checkCsrf, pageUser, type SessionInfo } from './session.ts';
 import { parseDir, parsePage, parseSort } from '../policy/message-list.ts';

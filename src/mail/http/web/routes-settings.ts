@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { HttpDeps } from '../deps.ts';
 import { parseAddress } from '../../core/address.ts';
 import { TandemError } from '../../../lib/errors.ts';
-import { html, query } from './html.ts';
+import { html, query } from '../../../lib/html.ts';
 import { page, csrfField } from './layout.ts';
 import { requireSession, checkCsrf, pageUser } from './session.ts';
 import { passwordProblem } from '../policy/password-rule.ts';

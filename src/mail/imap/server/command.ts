@@ -9,7 +9,7 @@ import type { Command, CommandName } from '../proto/command-types.ts';
 import type { FormatOptions } from '../proto/format.ts';
 import type { ResponseCode } from '../proto/response.ts';
 import type { MailIndexes } from '../store/registry.ts';
-import type { LoginThrottle } from '../../pop3/server/throttle.ts';
+import type { LoginThrottle } from '../../../lib/login-throttle.ts';
 import type { FolderWatches } from './watches.ts';
 import type { ImapState, StateKind } from './state.ts';
 import type { LiteralSinks } from './literal-sink.ts';

@@ -5,7 +5,7 @@ import type { SecureContext } from 'node:tls';
 import type { Logger } from '../../../lib/log.ts';
 import type { ArgError, SplitLine } from '../proto/args.ts';
 import type { Reply } from '../proto/reply.ts';
-import type { LoginThrottle } from './throttle.ts';
+import type { LoginThrottle } from '../../../lib/login-throttle.ts';
 import type { MailboxLocks } from './mailbox-lock.ts';
 import type { Pop3State, StateKind } from './state.ts';
 import type { Authenticator, Pop3Store } from './store.ts';

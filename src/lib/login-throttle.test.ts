@@ -1,8 +1,8 @@
 // Tests for login throttling (with a fake clock) and the maildrop lock.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LoginThrottle } from './throttle.ts';
-import { MailboxLocks } from './mailbox-lock.ts';
+import { LoginThrottle } from './login-throttle.ts';
+import { MailboxLocks } from '../mail/pop3/server/mailbox-lock.ts';
 
 function clock(start = 1_000_000): { now: () => number; advance: (ms: number) => void } {
   let t = start;
