@@ -38,6 +38,8 @@ const MAX_FAILURES_KEPT = 50;
 const MAX_RESULTS_KEPT = 20;
 /** Re-planning rounds within one cycle after a lease was acquired (acquire, probe, start). */
 const MAX_FOLLOW_UP_ROUNDS = 4;
+/** How often a standby looks at another node's lease between heartbeats (a fraction of one). */
+const HOLDER_WATCH_DIVISOR = 5;
 
 export interface DaemonOptions {
   readonly config: ClusterConfig;
@@ -81,6 +83,8 @@ export class NodeDaemon {
   private stopped = false;
   private readonly maintenance = false;
   private timer: NodeJS.Timeout | undefined;
+  private holderWatch: NodeJS.Timeout | undefined;
+  private watching = false;
   private expectedAt = 0;
   private ticking = false;
   /** A wake-up arrived during a tick: run another one as soon as it ends. */
@@ -151,6 +155,28 @@ export class NodeDaemon {
     this.emit({ kind: 'node.started', level: 'info', message: `node ${this.self} started (config ${this.hash.slice(0, 12)}, heartbeat ${this.intervalMs} ms, lease ttl ${this.config.arbiter.leaseTtl} ms, margin ${this.marginMs} ms)`, data: { configHash: this.hash, pid: process.pid, guardPid: this.guard?.pid ?? null } });
     this.expectedAt = this.clock.now();
     this.schedule(0);
+    // A standby dates another node's last renewal by when it first SEES it; looking only
+    // once a heartbeat would add up to a whole interval to every takeover.
+    this.holderWatch = setInterval(() => void this.watchHolders(), Math.max(50, Math.floor(this.intervalMs / HOLDER_WATCH_DIVISOR)));
+    this.holderWatch.unref();
+  }
+
+  /** Between ticks: re-reads the leases other nodes hold, and wakes when one will be free. */
+  private async watchHolders(): Promise<void> {
+    if (this.watching || this.ticking || this.shuttingDown) return;
+    const others = this.config.groups.map((g) => g.name).filter((g) => {
+      const holder = this.leases.status(g).holder;
+      return holder !== null && holder !== this.self;
+    });
+    if (others.length === 0) return;
+    this.watching = true;
+    try {
+      await this.leases.refreshHolders(others);
+      const freeAt = this.leases.nextFreeAt();
+      if (freeAt !== null) this.wakeAt(freeAt + 1);
+    } finally {
+      this.watching = false;
+    }
   }
 
   /** Graceful stop: stop every resource held here, release the leases, dismiss the guard. */
@@ -158,6 +184,7 @@ export class NodeDaemon {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.holderWatch) clearInterval(this.holderWatch);
     this.cycleAbort.abort();
     await this.cycle?.catch(() => undefined);
     await this.monitors.close();
