@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
+import { rmSync } from 'node:fs';
 import { makeTestVolume } from '../helpers/volume.ts';
 import { TANDEM_BIN } from '../helpers/process.ts';
 
@@ -36,6 +37,20 @@ test('a service whose port is taken says so', { timeout: 90_000 }, async () => {
     assert.match(r.stderr, new RegExp(`pop3: cannot listen on 127\\.0\\.0\\.1:${port}: the port is already in use`));
   } finally {
     blocker.close();
+    vol.cleanup();
+  }
+});
+
+test('a service whose TLS certificate file is missing names the file', { timeout: 90_000 }, async () => {
+  const vol = await makeTestVolume();
+  try {
+    const cert = vol.layout.cfgPath('tls/cert.pem');
+    rmSync(cert);
+    const r = serve('pop3', vol.root);
+    assert.equal(r.code, 1, r.stderr);
+    assert.ok(r.stderr.includes(`pop3: cannot read ${cert}: no such file`), r.stderr);
+    assert.doesNotMatch(r.stderr, /internal error|\n\s+at /);
+  } finally {
     vol.cleanup();
   }
 });

@@ -41,7 +41,7 @@ export async function runService(name: string, dataDir: string): Promise<void> {
   if (!load) {
     throw new TandemError('MAIL_ERR_UNKNOWN_SERVICE', 'invalid', `unknown service "${name}"; this build has: ${serviceNames().join(', ') || '(none)'}`);
   }
-  const ctx = await openMailContext(dataDir, name);
+  const ctx = await openMailContext(dataDir, name).catch((err: unknown) => { throw explainStartError(name, err); });
   // Before anything can write: a service of a replaced owner must never commit (issue 5).
   await installFenceGuard({ root: ctx.layout.root, log: ctx.log });
   const start = await load();
