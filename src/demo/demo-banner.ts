@@ -6,6 +6,7 @@ import type { Settings } from '../mail/core/settings.ts';
 import type { MailServiceSpec } from './mail-group.ts';
 import { DEMO } from './demo-volume.ts';
 import type { DemoPaths } from './demo-paths.ts';
+import { DEMO_CONSOLE } from './demo-cluster.ts';
 
 /** Each service's listeners as "address:port", from the settings the services read. */
 export function listenersOf(settings: Settings, service: string): string[] {
@@ -76,6 +77,7 @@ export function demoBanner(b: BannerInput): string {
     `  npx tandem group move mail --to ${other}${cfg}      # a planned switchover`,
     `  kill -9 ${holderPid ?? `<pid of ${b.holder}>`}      # crash ${b.holder}: ${other} takes over; the demo restarts ${b.holder} as a standby`,
     `  npx tandem log --follow${cfg}`,
+    `  cluster console: ${b.nodes.map((n) => `http://${n.address}:${DEMO_CONSOLE.port}/`).join('  ')}  (user ${DEMO_CONSOLE.user}, password ${DEMO_CONSOLE.password})`,
     '',
     `Logs: ${rel(b.paths.logs)}/ (sv1.log, sv2.log, one per mail service)    Event logs: ${rel(b.paths.nodeState('sv1'))}/events.jsonl, ...`,
     'Press Ctrl-C to stop. The next `npm start` keeps this mail.',

@@ -9,6 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import { replaceFileDurable } from '../lib/durable.ts';
 import type { Settings } from '../mail/core/settings.ts';
 import { validateClusterConfig, type ClusterConfig } from '../cluster/model/config.ts';
+import { hashPassword } from '../lib/password-hash.ts';
 import { mailClusterConfig, mailServicesFor, renderClusterYaml } from './mail-group.ts';
 import type { DemoPaths } from './demo-paths.ts';
 
@@ -18,6 +19,8 @@ export const DEMO_NODES = [
 ] as const;
 export const DEMO_NODE_PORT = 7400;
 export const DEMO_VIP = '127.0.0.100';
+/** The cluster console (the seed's WebManager) on every demo node; loopback, so plain HTTP. */
+export const DEMO_CONSOLE = { port: 7480, user: 'admin', password: 'demo-console' } as const;
 
 const TANDEM_BIN = fileURLToPath(new URL('../../bin/tandem.js', import.meta.url));
 
@@ -37,7 +40,7 @@ export async function writeDemoClusterConfig(paths: DemoPaths, settings: Setting
   await mkdir(paths.arbiter, { recursive: true });
   await mkdir(paths.logs, { recursive: true });
   const secret = (await previousSecret(paths.config)) ?? randomBytes(24).toString('base64url');
-  const raw = mailClusterConfig({
+  const mailGroup = mailClusterConfig({
     cluster: { name: 'demo', secret },
     nodes: DEMO_NODES.map((n) => ({ name: n.name, addresses: [n.address], port: DEMO_NODE_PORT })),
     // A little slower than the defaults: a demo shares its machine with everything else,
@@ -58,6 +61,10 @@ export async function writeDemoClusterConfig(paths: DemoPaths, settings: Setting
     },
     alerts: [{ type: 'log' }],
   });
+  const raw = {
+    ...mailGroup,
+    console: { port: DEMO_CONSOLE.port, users: [{ name: DEMO_CONSOLE.user, passwordHash: await hashPassword(DEMO_CONSOLE.password) }] },
+  };
   const checked = validateClusterConfig(raw);
   if (!checked.ok) throw new Error(`the demo's cluster configuration is invalid (a bug): ${checked.errors.join('; ')}`);
   const text = renderClusterYaml(raw, [
