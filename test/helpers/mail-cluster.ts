@@ -5,6 +5,7 @@
 // serve`, either as `service` resources or through examples/mail-cluster/start.sh and
 // stop.sh. Methods: status, holder, move, kill, stop, cleanup. Every wait is bounded.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
 import { appendFileSync, chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -296,4 +297,23 @@ function decodeProcAddress(hex: string): string {
   const words = (hex.match(/.{8}/g) ?? []).map((w) => (w.match(/../g) ?? []).reverse().join(''));
   const v6 = words.join('').match(/.{4}/g)?.map((g) => g.replace(/^0+(?=.)/, '')).join(':') ?? hex;
   return v6;
+}
+
+/** The first reply line of the SMTP service on the group's VIP, or null when nothing answers. */
+export function smtpGreeting(lab: MailCluster): Promise<string | null> {
+  return new Promise((resolve) => {
+    const s = connect({ host: lab.vip, port: lab.ports.smtp });
+    let buf = '';
+    const done = (v: string | null) => { s.destroy(); resolve(v); };
+    s.setTimeout(5_000, () => done(null));
+    s.on('data', (c: Buffer) => { buf += c.toString(); const i = buf.indexOf('\r\n'); if (i >= 0) done(buf.slice(0, i)); });
+    s.once('error', () => done(null));
+  });
+}
+
+/** The mail group as `node` reports it (throws when the status lacks it). */
+export async function mailGroupStatus(lab: MailCluster, node: string): Promise<StatusShape['groups'][number]> {
+  const g = (await lab.status(node)).groups.find((x) => x.name === 'mail');
+  if (!g) throw new Error(`the mail group is not in ${node}'s status`);
+  return g;
 }

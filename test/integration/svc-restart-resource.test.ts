@@ -7,28 +7,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { eventually, isAlive } from '../helpers/cluster.ts';
-import { MailCluster } from '../helpers/mail-cluster.ts';
+import { MailCluster, mailGroupStatus as mailGroup, smtpGreeting } from '../helpers/mail-cluster.ts';
 import { runTandem } from '../helpers/process.ts';
-
-/** The first reply line of the SMTP service on the VIP, or null when nothing answers. */
-function smtpGreeting(lab: MailCluster): Promise<string | null> {
-  return new Promise((resolve) => {
-    const s = connect({ host: lab.vip, port: lab.ports.smtp });
-    let buf = '';
-    const done = (v: string | null) => { s.destroy(); resolve(v); };
-    s.setTimeout(5_000, () => done(null));
-    s.on('data', (c: Buffer) => { buf += c.toString(); const i = buf.indexOf('\r\n'); if (i >= 0) done(buf.slice(0, i)); });
-    s.once('error', () => done(null));
-  });
-}
-
-async function mailGroup(lab: MailCluster, node: string) {
-  const g = (await lab.status(node)).groups.find((x) => x.name === 'mail');
-  assert.ok(g, 'the mail group is in the status');
-  return g;
-}
 
 test('svc restart of a service resource: new pid, serving, same holder and epoch, no failure, monitors back', async () => {
   const lab = await MailCluster.create({ style: 'services' });
