@@ -27,7 +27,11 @@ function deflated(socket: Socket): Socket {
     destroy(_err, cb) { socket.destroy(); cb(null); },
   });
   inflate.on('data', (c: Buffer) => d.push(c));
-  socket.on('close', () => d.emit('close'));
+  // The inflater works asynchronously: the socket can close (after LOGOUT) while the last
+  // bytes, the BYE and the tagged OK, are still being inflated. Close only after them.
+  socket.on('close', () => inflate.end());
+  inflate.on('end', () => d.emit('close'));
+  inflate.on('error', () => d.emit('close'));
   return d as unknown as Socket;
 }
 
