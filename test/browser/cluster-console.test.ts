@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { browserSkipReason, screenshotPath, CHROMIUM } from '../helpers/browser.ts';
 import { eventually } from '../helpers/cluster.ts';
-import { makeConsoleCluster, ADMIN, type ConsoleCluster } from '../integration/cluster-console-harness.ts';
+import { makeConsoleCluster, startOnHome, ADMIN, type ConsoleCluster } from '../integration/cluster-console-harness.ts';
 
 const skip = browserSkipReason();
 let c: ConsoleCluster;
@@ -20,12 +20,7 @@ before(async () => {
     makeConsoleCluster(),
     chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] }),
   ]);
-  await c.h.start('sv1');
-  await c.h.start('sv2');
-  await eventually('mail online on sv1', async () => {
-    const g = (await c.h.status('sv2')).groups[0]!;
-    return g.holder === 'sv1' && g.resources.sv1?.app === 'running';
-  }, 40_000);
+  await startOnHome(c);
 });
 after(async () => {
   await browser?.close();

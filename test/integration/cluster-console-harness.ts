@@ -3,7 +3,7 @@
 // keeps cookies like a browser and reads the forms' tokens. For the console's HTTP and
 // browser tests.
 import { hashPassword } from '../../src/lib/password-hash.ts';
-import { ClusterHarness, freePort } from '../helpers/cluster.ts';
+import { ClusterHarness, eventually, freePort } from '../helpers/cluster.ts';
 import { WebClient } from '../helpers/browser.ts';
 
 export const ADMIN = { name: 'admin', password: 'console-admin-pw' };
@@ -54,6 +54,16 @@ export async function makeConsoleCluster(opts: ConsoleClusterOptions = {}): Prom
 }
 
 /** A cookie-keeping client of one node's console. */
+/** Starts both nodes and waits until the group runs on sv1, its home. */
+export async function startOnHome(c: ConsoleCluster): Promise<void> {
+  await c.h.start('sv1');
+  await c.h.start('sv2');
+  await eventually('mail online on sv1', async () => {
+    const g = (await c.h.status('sv2')).groups[0]!;
+    return g.holder === 'sv1' && g.resources.sv1?.app === 'running';
+  }, 40_000);
+}
+
 export class ConsoleClient extends WebClient {
   /** Logs in through the form (with its one-time token); returns the final response. */
   async loginAs(user: string, password: string) {

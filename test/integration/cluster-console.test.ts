@@ -7,18 +7,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { eventually } from '../helpers/cluster.ts';
-import { makeConsoleCluster, ConsoleClient, ADMIN, OPERATOR, type ConsoleCluster } from './cluster-console-harness.ts';
+import { makeConsoleCluster, startOnHome, ConsoleClient, ADMIN, OPERATOR, type ConsoleCluster } from './cluster-console-harness.ts';
 
 let c: ConsoleCluster;
 
 before(async () => {
   c = await makeConsoleCluster({ console: () => ({ login: { maxFailuresPerUser: 3, maxFailuresPerIp: 8, windowSeconds: 300 } }) });
-  await c.h.start('sv1');
-  await c.h.start('sv2');
-  await eventually('mail online on sv1', async () => {
-    const g = (await c.h.status('sv2')).groups[0]!;
-    return g.holder === 'sv1' && g.resources.sv1?.app === 'running';
-  }, 40_000);
+  await startOnHome(c);
 });
 after(async () => { await c?.h.cleanup(); });
 
