@@ -172,8 +172,7 @@ export class NodeDaemon {
     this.watching = true;
     try {
       await this.leases.refreshHolders(others);
-      const freeAt = this.leases.nextFreeAt();
-      if (freeAt !== null) this.wakeAt(freeAt + 1);
+      this.wakeWhenLeaseFrees();
     } finally {
       this.watching = false;
     }
@@ -235,10 +234,7 @@ export class NodeDaemon {
       this.feedGuard();
       this.observePeers();
       await this.leases.refreshHolders(this.config.groups.map((g) => g.name));
-      // A silent holder's lease frees up between heartbeats: look again at that instant
-      // (the disk arbiter's own rule is "silent for more than ttl + margin", hence + 1).
-      const freeAt = this.leases.nextFreeAt();
-      if (freeAt !== null) this.wakeAt(freeAt + 1);
+      this.wakeWhenLeaseFrees();
       this.syncMonitors();
       if (!this.cycle) {
         this.cycleAbort = new AbortController();
@@ -275,6 +271,15 @@ export class NodeDaemon {
   private reschedule(atMs: number): void {
     if (this.timer) clearTimeout(this.timer);
     this.schedule(Math.max(0, atMs - this.clock.now()));
+  }
+
+  /**
+   * A silent holder's lease frees up between heartbeats: look again at that instant (the
+   * disk arbiter's own rule is "silent for more than ttl + margin", hence + 1).
+   */
+  private wakeWhenLeaseFrees(): void {
+    const freeAt = this.leases.nextFreeAt();
+    if (freeAt !== null) this.wakeAt(freeAt + 1);
   }
 
   private wake(): void {
