@@ -1,6 +1,6 @@
 // Calling one route of the admin API table: the same validation and the same handler
 // whether the request came over HTTP (routes.ts) or from `tandem mail ... --data` in this
-// process (src/cli/remote/local.ts), so both give the same answers and the same errors.
+// process (src/cli/remote/admin.ts), so both give the same answers and the same errors.
 import { ZodError, type ZodType } from 'zod';
 import { TandemError } from '../../../lib/errors.ts';
 import { API_ROUTES, type ApiContext, type ApiRoute, type Method } from './table.ts';
